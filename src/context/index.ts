@@ -1,0 +1,12 @@
+export type { CallContext, CancelReason } from './call-context';
+export {
+  callContextStorage,
+  currentCallContext,
+  runDetached,
+  runOutsideCallContext,
+  runWithCallContext,
+  type CancellableContext,
+  type Unsubscribe,
+} from './scope';
+export { ServerCallState } from './server-call-state';
+export { createCallContext, type CallContextInit } from './create';

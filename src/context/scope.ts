@@ -1,0 +1,66 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CallContext, CancelReason } from './call-context';
+
+/** Removes a cancellation listener. */
+export type Unsubscribe = () => void;
+
+/** A context our client interceptors can link to: they cancel downstream calls when it is cancelled. */
+export interface CancellableContext extends CallContext {
+  /**
+   * Runs `listener` if the call is cancelled before it finishes. Returns undefined (and never calls
+   * the listener) when the call has already finished normally or its scope opted out.
+   */
+  onCancel(listener: (reason: CancelReason) => void): Unsubscribe | undefined;
+}
+
+/** The store behind `currentCallContext()`. One per process (module instance). */
+export const callContextStorage = new AsyncLocalStorage<CancellableContext>();
+
+/** The context of the call being handled, or undefined outside any handler. */
+export function currentCallContext(): CallContext | undefined {
+  return callContextStorage.getStore();
+}
+
+/** Runs `fn` with `ctx` as the current call context. */
+export function runWithCallContext<T>(ctx: CallContext, fn: () => T): T {
+  return callContextStorage.run(asCancellable(ctx), fn);
+}
+
+/** Runs `fn` with no call context: outgoing calls from it start a new trace and inherit no deadline. */
+export function runOutsideCallContext<T>(fn: () => T): T {
+  return callContextStorage.exit(fn);
+}
+
+/**
+ * Runs `fn` (e.g. background work that must outlive the request) keeping the trace id but
+ * dropping the deadline and cancellation of the current call.
+ */
+export function runDetached<T>(fn: () => T): T {
+  const ctx = callContextStorage.getStore();
+  if (!ctx) return fn();
+  return callContextStorage.run(new DetachedContext(ctx), fn);
+}
+
+const NEVER_ABORTS = new AbortController().signal;
+
+class DetachedContext implements CancellableContext {
+  readonly traceId: string;
+  readonly traceFlags: number;
+  readonly method: string;
+  readonly deadline = Infinity;
+  readonly signal = NEVER_ABORTS;
+  readonly finished = false;
+  constructor(from: CallContext) {
+    this.traceId = from.traceId;
+    this.traceFlags = from.traceFlags;
+    this.method = from.method;
+  }
+  onCancel(): undefined {
+    return undefined;
+  }
+}
+
+function asCancellable(ctx: CallContext): CancellableContext {
+  if (typeof (ctx as Partial<CancellableContext>).onCancel === 'function') return ctx as CancellableContext;
+  return Object.assign(Object.create(ctx) as CallContext, { onCancel: () => undefined }) as CancellableContext;
+}

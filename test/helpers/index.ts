@@ -1,0 +1,3 @@
+export * from './echo-service';
+export * from './server';
+export * from './calls';
