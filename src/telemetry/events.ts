@@ -1,0 +1,134 @@
+/** Where an event was raised. */
+export type Side = 'client' | 'server';
+
+/** A logical call finished (after all attempts, retries and fallbacks). */
+export interface CallEndEvent {
+  readonly type: 'call-end';
+  readonly side: Side;
+  readonly method: string;
+  /** The channel target (client side), or undefined. */
+  readonly target?: string;
+  readonly code: number;
+  readonly durationMs: number;
+  /** Attempts made (client side; 1 without retries, 0 when failed locally before sending). */
+  readonly attempts: number;
+  readonly traceId?: string;
+}
+
+/** An attempt failed and another one is scheduled. */
+export interface RetryEvent {
+  readonly type: 'retry';
+  readonly method: string;
+  readonly target?: string;
+  /** The number of the attempt about to start (2 for the first retry). */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** The code of the attempt that failed. */
+  readonly code: number;
+  /** True when the delay came from server pushback or RetryInfo. */
+  readonly pushback: boolean;
+  readonly traceId?: string;
+}
+
+/** Why a retry interceptor stopped retrying a failed call. */
+export type GiveUpReason =
+  | 'not-retryable'
+  | 'not-idempotent'
+  | 'max-attempts'
+  | 'deadline'
+  | 'budget'
+  | 'pushback-stop'
+  | 'breaker-open'
+  | 'committed';
+
+/** A failed call will not be retried further. */
+export interface GiveUpEvent {
+  readonly type: 'give-up';
+  readonly method: string;
+  readonly target?: string;
+  readonly attempts: number;
+  readonly code: number;
+  readonly reason: GiveUpReason;
+  readonly traceId?: string;
+}
+
+/** A retry was refused because the target's retry budget is spent. */
+export interface BudgetExhaustedEvent {
+  readonly type: 'budget-exhausted';
+  readonly method: string;
+  readonly target?: string;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** A circuit breaker changed state. */
+export interface BreakerStateEvent {
+  readonly type: 'breaker-state';
+  /** The breaker key (target plus method or service). */
+  readonly key: string;
+  readonly target?: string;
+  readonly from: BreakerState;
+  readonly to: BreakerState;
+}
+
+/** A call was rejected locally because its breaker is open (or probing). */
+export interface BreakerRejectEvent {
+  readonly type: 'breaker-reject';
+  readonly key: string;
+  readonly method: string;
+  readonly target?: string;
+  /** Time until the next probe. */
+  readonly retryAfterMs: number;
+}
+
+/** A fallback answered instead of the server. */
+export interface FallbackEvent {
+  readonly type: 'fallback';
+  readonly key?: string;
+  readonly method: string;
+  readonly target?: string;
+  /** The code of the failure the fallback replaced. */
+  readonly code: number;
+  /** Whether the fallback produced a response (false: it threw, the original error stands). */
+  readonly succeeded: boolean;
+}
+
+/** A call failed locally for lack of time (client) or was shed on arrival (server). */
+export interface DeadlineEvent {
+  readonly type: 'deadline-fail-fast' | 'deadline-shed';
+  readonly method: string;
+  readonly target?: string;
+  /** Milliseconds left when the decision was made (≤ the minimum budget). */
+  readonly remainingMs: number;
+  readonly traceId?: string;
+}
+
+/** A server failure was translated into a safe public status. */
+export interface ErrorTranslatedEvent {
+  readonly type: 'error-translated';
+  readonly method: string;
+  readonly traceId?: string;
+  /** How the failure was classified. */
+  readonly kind: 'public' | 'mapped' | 'internal' | 'downstream' | 'grpc-status';
+  /** The code the failure carried (when it had one). */
+  readonly fromCode?: number;
+  /** The code sent to the client. */
+  readonly toCode: number;
+}
+
+/** Every event the stack raises. */
+export type ResilienceEvent =
+  | CallEndEvent
+  | RetryEvent
+  | GiveUpEvent
+  | BudgetExhaustedEvent
+  | BreakerStateEvent
+  | BreakerRejectEvent
+  | FallbackEvent
+  | DeadlineEvent
+  | ErrorTranslatedEvent;
+
+export type ResilienceEventType = ResilienceEvent['type'];
+
+/** Receives events; a handler that throws never changes a call's outcome. */
+export type EventHandler = (event: ResilienceEvent) => void;

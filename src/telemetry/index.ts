@@ -1,0 +1,2 @@
+export * from './events';
+export { combineHandlers, emitSafely } from './emit';
