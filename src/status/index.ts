@@ -15,3 +15,4 @@ export {
   type StatusTable,
   type StatusTableOptions,
 } from './table';
+export { LOCAL_FAILURE_KEY, localFailureKind, localFailureStatus, type LocalFailureKind } from './local-failure';
