@@ -10,3 +10,4 @@ export {
 } from './scope';
 export { ServerCallState } from './server-call-state';
 export { createCallContext, type CallContextInit } from './create';
+export { callContextServerInterceptor } from './server-interceptor';

@@ -1,0 +1,43 @@
+import type { Metadata } from '@grpc/grpc-js';
+import type { CallContext } from '../context/call-context';
+import { activeOtelSpanContext } from '../telemetry/otel';
+import { newSpanId, newTraceId, normaliseTraceToken } from './ids';
+import type { ResolvedTraceOptions } from './options';
+import { formatTraceParent, parseTraceParent } from './traceparent';
+
+/**
+ * Puts the trace headers on an outgoing call and returns its trace id. An id the caller set
+ * explicitly in the metadata is left alone; otherwise the active OpenTelemetry span, then the
+ * current call context, then a fresh id decide it.
+ */
+export function applyOutgoingTrace(
+  metadata: Metadata,
+  ctx: CallContext | undefined,
+  options: ResolvedTraceOptions,
+): string {
+  const explicitParent = metadata.get('traceparent')[0];
+  if (explicitParent !== undefined) {
+    const parsed = parseTraceParent(explicitParent);
+    if (parsed) return parsed.traceId;
+  }
+  const explicitId = metadata.get(options.traceIdHeader)[0];
+  let traceId = explicitId === undefined ? undefined : normaliseTraceToken(explicitId);
+  let flags = 0;
+  let spanId: string | undefined;
+  if (traceId === undefined) {
+    const otel = options.openTelemetry ? activeOtelSpanContext() : undefined;
+    if (otel) {
+      traceId = otel.traceId;
+      spanId = otel.spanId;
+      flags = otel.traceFlags;
+    } else if (ctx) {
+      traceId = ctx.traceId;
+      flags = ctx.traceFlags;
+    } else {
+      traceId = newTraceId();
+    }
+  }
+  if (explicitParent === undefined) metadata.set('traceparent', formatTraceParent(traceId, spanId ?? newSpanId(), flags));
+  if (options.sendTraceIdHeader && explicitId === undefined) metadata.set(options.traceIdHeader, traceId);
+  return traceId;
+}
