@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { callContextServerInterceptor } from './context/server-interceptor';
-import { resolveTraceOptions, type TraceOptions } from './trace/options';
+import type { TraceOptions } from './trace/options';
 import { traceClientInterceptor } from './trace/client-interceptor';
 import { objectOption } from './options/validate';
 
@@ -17,7 +17,6 @@ export interface ServerStackOptions {
 /** The client stack, outermost first: trace → deadline → retry → breaker. */
 export function clientInterceptors(options: ClientStackOptions = {}): grpc.Interceptor[] {
   const o = objectOption<ClientStackOptions>('clientInterceptors options', options, ['trace']);
-  resolveTraceOptions(o.trace);
   return [traceClientInterceptor(o.trace)];
 }
 
