@@ -96,7 +96,7 @@ describe('trace ids across A → B → C (all four call types)', () => {
     return { traceId: ctx.traceId, result: runWithCallContext(ctx, fn) };
   }
 
-  const expectChain = (traceId: string, hop: { b?: unknown; c?: unknown }) => {
+  const expectChain = (traceId: string, hop: Record<string, unknown>) => {
     expect(hop.b).toBe(traceId);
     const cs = Array.isArray(hop.c) ? (hop.c as Seen[]) : [hop.c as Seen];
     expect(cs.length).toBeGreaterThan(0);
