@@ -111,8 +111,8 @@ describe('server trace headers', () => {
     for (let i = 0; i < hostile.length; i += batch) {
       const results = await Promise.all(
         hostile.slice(i, i + batch).map(async (value, j) => {
-          const headers = (i + j) % 2 === 0 ? { traceparent: value } : { 'x-trace-id': value };
-          const both = (i + j) % 3 === 0 ? { traceparent: value, 'x-trace-id': value } : headers;
+          const headers: Record<string, string> = (i + j) % 2 === 0 ? { traceparent: value } : { 'x-trace-id': value };
+          const both: Record<string, string> = (i + j) % 3 === 0 ? { traceparent: value, 'x-trace-id': value } : headers;
           return { value, result: await unary(client, {}, { metadata: md(both) }) };
         }),
       );
