@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   external: ['@grpc/grpc-js', '@opentelemetry/api', 'opossum'],
+  // import.meta.url (used to load optional peers) must work in the CommonJS build too.
+  shims: true,
 });
