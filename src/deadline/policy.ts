@@ -1,0 +1,133 @@
+import { booleanOption, numberOption, objectOption } from '../options/validate';
+import { MAX_TIMEOUT_MS, serviceOf } from './time';
+
+/** The deadline rules for one call; each field can be set globally, per service or method, and per call. */
+export interface DeadlinePolicy {
+  /**
+   * Timeout for a call that has no deadline of its own and inherits none: the caller passed no
+   * `deadline` and there is no call context deadline. `Infinity`: no default (grpc-js default).
+   */
+  readonly defaultTimeoutMs: number;
+  /** Subtracted from the inherited (call context) deadline, leaving the handler time to answer. */
+  readonly marginMs: number;
+  /** A call with this many milliseconds left, or fewer, fails locally and is never sent. */
+  readonly minBudgetMs: number;
+  /** No call gets a deadline further away than this (at most 24 days: the grpc-js server limit). */
+  readonly maxTimeoutMs: number;
+  /** Inherit the deadline of the current call context. */
+  readonly propagateDeadline: boolean;
+  /** Cancel the call when the current call context is cancelled (its client gave up or its deadline passed). */
+  readonly propagateCancellation: boolean;
+}
+
+/** Some fields of a `DeadlinePolicy`: a per-service, per-method or per-call override. */
+export type DeadlineOverrides = Partial<DeadlinePolicy>;
+
+export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = Object.freeze({
+  defaultTimeoutMs: Infinity,
+  marginMs: 10,
+  minBudgetMs: 2,
+  maxTimeoutMs: MAX_TIMEOUT_MS,
+  propagateDeadline: true,
+  propagateCancellation: true,
+});
+
+export const POLICY_FIELDS: readonly (keyof DeadlinePolicy)[] = [
+  'defaultTimeoutMs',
+  'marginMs',
+  'minBudgetMs',
+  'maxTimeoutMs',
+  'propagateDeadline',
+  'propagateCancellation',
+];
+
+/**
+ * Validates an override: throws naming `prefix.field` for a bad value. Only the fields present
+ * are returned, so layering keeps lower layers' values.
+ */
+export function validateDeadlineOverrides(prefix: string, value: unknown): DeadlineOverrides {
+  const raw = objectOption<DeadlinePolicy>(prefix, value, POLICY_FIELDS);
+  const out: { -readonly [K in keyof DeadlinePolicy]?: DeadlinePolicy[K] } = {};
+  if (raw.defaultTimeoutMs !== undefined) out.defaultTimeoutMs = timeoutOrNone(`${prefix}.defaultTimeoutMs`, raw.defaultTimeoutMs);
+  if (raw.marginMs !== undefined) out.marginMs = numberOption(`${prefix}.marginMs`, raw.marginMs, 0, 0, 60_000);
+  if (raw.minBudgetMs !== undefined) {
+    out.minBudgetMs = numberOption(`${prefix}.minBudgetMs`, raw.minBudgetMs, 0, 0, 60_000);
+  }
+  if (raw.maxTimeoutMs !== undefined) {
+    out.maxTimeoutMs = numberOption(`${prefix}.maxTimeoutMs`, raw.maxTimeoutMs, 0, 1, MAX_TIMEOUT_MS);
+  }
+  if (raw.propagateDeadline !== undefined) {
+    out.propagateDeadline = booleanOption(`${prefix}.propagateDeadline`, raw.propagateDeadline, true);
+  }
+  if (raw.propagateCancellation !== undefined) {
+    out.propagateCancellation = booleanOption(`${prefix}.propagateCancellation`, raw.propagateCancellation, true);
+  }
+  return out;
+}
+
+/** A timeout in ms (1 ms to 24 days) or `Infinity` for none. */
+function timeoutOrNone(name: string, value: unknown): number {
+  if (value === Infinity) return Infinity;
+  if (typeof value !== 'number' || !(value >= 1 && value <= MAX_TIMEOUT_MS)) {
+    const given = typeof value === 'number' ? String(value) : typeof value;
+    throw new RangeError(`${name} must be milliseconds between 1 and ${MAX_TIMEOUT_MS} (24 days), or Infinity for none; got ${given}`);
+  }
+  return value;
+}
+
+/** The policy fields of `options` (which may hold other keys). */
+export function policyFields(options: DeadlineOverrides): DeadlineOverrides {
+  const out: Record<string, unknown> = {};
+  for (const key of POLICY_FIELDS) if (options[key] !== undefined) out[key] = options[key];
+  return out as DeadlineOverrides;
+}
+
+/** Policies per method path, compiled once: method entry over service entry over the global policy. */
+export class DeadlinePolicies {
+  private constructor(
+    private readonly base: DeadlinePolicy,
+    private readonly perMethod: ReadonlyMap<string, DeadlinePolicy>,
+    private readonly perService: ReadonlyMap<string, DeadlinePolicy>,
+  ) {}
+
+  /**
+   * `global` holds the policy fields; `methods` is keyed by full path (`/pkg.Service/Method`) or
+   * service (`pkg.Service` or `/pkg.Service/*`). `prefix` names the options in error messages.
+   */
+  static compile(prefix: string, global: DeadlineOverrides, methods: unknown): DeadlinePolicies {
+    const base: DeadlinePolicy = Object.freeze({ ...DEFAULT_DEADLINE_POLICY, ...validateDeadlineOverrides(prefix, global) });
+    const services = new Map<string, DeadlineOverrides>();
+    const exact = new Map<string, DeadlineOverrides>();
+    if (methods !== undefined) {
+      if (methods === null || typeof methods !== 'object' || Array.isArray(methods)) {
+        throw new TypeError(`${prefix}.methods must be an object keyed by method path or service name`);
+      }
+      for (const [key, value] of Object.entries(methods)) {
+        const overrides = validateDeadlineOverrides(`${prefix}.methods['${key}']`, value);
+        const service = serviceKey(key);
+        if (service !== undefined) services.set(service, overrides);
+        else exact.set(key, overrides);
+      }
+    }
+    const perService = new Map<string, DeadlinePolicy>();
+    for (const [service, overrides] of services) perService.set(service, Object.freeze({ ...base, ...overrides }));
+    const perMethod = new Map<string, DeadlinePolicy>();
+    for (const [path, overrides] of exact) {
+      const under = perService.get(serviceOf(path)) ?? base;
+      perMethod.set(path, Object.freeze({ ...under, ...overrides }));
+    }
+    return new DeadlinePolicies(base, perMethod, perService);
+  }
+
+  /** The policy for `path` (a full method path). */
+  forMethod(path: string): DeadlinePolicy {
+    if (this.perMethod.size === 0 && this.perService.size === 0) return this.base;
+    return this.perMethod.get(path) ?? this.perService.get(serviceOf(path)) ?? this.base;
+  }
+}
+
+/** The service a `methods` key names (`pkg.Service`, `/pkg.Service/*`), or undefined for a method path. */
+function serviceKey(key: string): string | undefined {
+  if (key.startsWith('/')) return key.endsWith('/*') ? key.slice(1, -2) : undefined;
+  return key;
+}

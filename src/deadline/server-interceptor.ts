@@ -1,0 +1,84 @@
+import * as grpc from '@grpc/grpc-js';
+import { callContextStorage } from '../context/scope';
+import { functionOption, numberOption, objectOption } from '../options/validate';
+import { emitSafely } from '../telemetry/emit';
+import type { EventHandler } from '../telemetry/events';
+import { deadlineMs, serviceOf } from './time';
+
+export interface DeadlineServerOptions {
+  /**
+   * A call arriving with fewer milliseconds than this left is rejected with DEADLINE_EXCEEDED
+   * without running its handler. A call whose deadline has already passed is always rejected.
+   * Default 0.
+   */
+  readonly minRemainingMs?: number;
+  /** `minRemainingMs` per full method path (`/pkg.Service/Method`) or service (`pkg.Service`, `/pkg.Service/*`). */
+  readonly methods?: Readonly<Record<string, { readonly minRemainingMs?: number }>>;
+  /** Receives `deadline-shed` events. */
+  readonly onEvent?: EventHandler;
+  /** The clock (epoch ms); for tests. */
+  readonly now?: () => number;
+}
+
+/**
+ * Sheds calls that cannot finish in time: a call whose deadline has passed when it arrives, or
+ * that has less than `minRemainingMs` left, gets DEADLINE_EXCEEDED and its handler never runs.
+ * Place it after the context interceptor, so the rejection carries the trace id.
+ */
+export function deadlineServerInterceptor(options: DeadlineServerOptions = {}): grpc.ServerInterceptor {
+  objectOption<DeadlineServerOptions>('deadline', options, ['minRemainingMs', 'methods', 'onEvent', 'now']);
+  const minRemaining = compileMinRemaining(options);
+  const onEvent = functionOption<EventHandler>('deadline.onEvent', options.onEvent);
+  const now = functionOption<() => number>('deadline.now', options.now) ?? Date.now;
+
+  return (method, call) => {
+    // grpc-js parsed grpc-timeout when the call arrived, just before building this chain.
+    const deadline = deadlineMs(call.getDeadline()) ?? Infinity;
+    if (deadline === Infinity) return new grpc.ServerInterceptingCall(call);
+    const remaining = deadline - now();
+    const min = minRemaining(method.path);
+    if (remaining > 0 && remaining >= min) return new grpc.ServerInterceptingCall(call);
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (_metadata, _next) => {
+            // Runs inside the call context (when the context interceptor is outside us).
+            emitSafely(onEvent, {
+              type: 'deadline-shed',
+              method: method.path,
+              remainingMs: remaining,
+              traceId: callContextStorage.getStore()?.traceId,
+            });
+            const left = Math.max(0, Math.floor(remaining));
+            call.sendStatus({
+              code: grpc.status.DEADLINE_EXCEEDED,
+              details:
+                left === 0
+                  ? 'Deadline exceeded on arrival: the handler was not run'
+                  : `Deadline too close on arrival: ${left} ms left, the server needs at least ${min} ms; the handler was not run`,
+            });
+          },
+          // The call is being rejected: the request never reaches the handler.
+          onReceiveMessage: (_message, _next) => {},
+          onReceiveHalfClose: (_next) => {},
+        }),
+    });
+  };
+}
+
+/** `minRemainingMs` per method path, validated and compiled once. */
+function compileMinRemaining(options: DeadlineServerOptions): (path: string) => number {
+  const base = numberOption('deadline.minRemainingMs', options.minRemainingMs, 0, 0, 3_600_000);
+  if (options.methods === undefined) return () => base;
+  const methods = objectOption<Record<string, unknown>>('deadline.methods', options.methods, Object.keys(options.methods));
+  const perMethod = new Map<string, number>();
+  const perService = new Map<string, number>();
+  for (const [key, value] of Object.entries(methods)) {
+    const entry = objectOption<{ minRemainingMs: number }>(`deadline.methods['${key}']`, value, ['minRemainingMs']);
+    const ms = numberOption(`deadline.methods['${key}'].minRemainingMs`, entry.minRemainingMs, base, 0, 3_600_000);
+    if (!key.startsWith('/')) perService.set(key, ms);
+    else if (key.endsWith('/*')) perService.set(key.slice(1, -2), ms);
+    else perMethod.set(key, ms);
+  }
+  return (path) => perMethod.get(path) ?? perService.get(serviceOf(path)) ?? base;
+}

@@ -1,0 +1,21 @@
+import type { Deadline } from '@grpc/grpc-js';
+
+/**
+ * The longest timeout we ever propagate: 24 days. A grpc-js server computes the incoming timeout
+ * with 32-bit arithmetic and fails any call whose deadline is 2^31 ms (about 24.8 days) or more
+ * away, so a larger deadline is clamped to this instead of being sent as is.
+ */
+export const MAX_TIMEOUT_MS = 24 * 24 * 60 * 60 * 1000;
+
+/** A grpc-js deadline (Date or epoch ms) as epoch ms; undefined when absent or not a valid time. */
+export function deadlineMs(deadline: Deadline | undefined): number | undefined {
+  if (deadline === undefined) return undefined;
+  const ms = typeof deadline === 'number' ? deadline : deadline.getTime();
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** `/pkg.Service/Method` → `pkg.Service`. */
+export function serviceOf(path: string): string {
+  const end = path.lastIndexOf('/');
+  return end > 0 ? path.slice(path.charCodeAt(0) === 47 ? 1 : 0, end) : path;
+}

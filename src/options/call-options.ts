@@ -1,0 +1,49 @@
+import type { CallOptions } from '@grpc/grpc-js';
+import { validateDeadlineOverrides, type DeadlineOverrides } from '../deadline/policy';
+import { objectOption } from './validate';
+
+/**
+ * Per-call settings travel inside the grpc-js call options under this key. grpc-js copies every
+ * own property of the call options (symbols included) into the options each interceptor gets,
+ * so no header is sent and nothing leaves the process. A registered symbol, so two copies of
+ * this package (CJS and ESM) agree on it.
+ */
+export const RESILIENCE_CALL_OPTIONS: unique symbol = Symbol.for('grpc-resilience.call-options');
+
+/**
+ * Per-call overrides, one entry per concern. Each interceptor reads its own entry; an entry
+ * replaces the same fields of the global, per-service and per-method options for this call.
+ */
+export interface ResilienceCallOptions {
+  /** Deadline rules for this call (see `DeadlinePolicy`). */
+  readonly deadline?: DeadlineOverrides;
+}
+
+/** The concerns `withResilience` accepts (add yours when you add its entry above). */
+const CONCERNS: readonly (keyof ResilienceCallOptions)[] = ['deadline'];
+
+type WithSettings = CallOptions & { readonly [RESILIENCE_CALL_OPTIONS]?: ResilienceCallOptions };
+
+/**
+ * Returns call options (a copy of `callOptions`) carrying per-call settings for the resilience
+ * interceptors, merged field by field over settings already there. Throws on an invalid setting.
+ *
+ * ```ts
+ * client.getUser(req, withResilience({ deadline: Date.now() + 500 }, { deadline: { propagateCancellation: false } }), cb);
+ * ```
+ */
+export function withResilience(callOptions: CallOptions | undefined, settings: ResilienceCallOptions): CallOptions {
+  objectOption<ResilienceCallOptions>('withResilience', settings, CONCERNS);
+  const previous = (callOptions as WithSettings | undefined)?.[RESILIENCE_CALL_OPTIONS];
+  const merged: { -readonly [K in keyof ResilienceCallOptions]: ResilienceCallOptions[K] } = { ...previous };
+  if (settings.deadline !== undefined) {
+    merged.deadline = { ...previous?.deadline, ...validateDeadlineOverrides('withResilience: deadline', settings.deadline) };
+  }
+  const out: WithSettings = { ...callOptions, [RESILIENCE_CALL_OPTIONS]: Object.freeze(merged) };
+  return out;
+}
+
+/** The per-call settings in call options (or interceptor options), if any. */
+export function resilienceCallOptions(options: CallOptions | undefined): ResilienceCallOptions | undefined {
+  return (options as WithSettings | undefined)?.[RESILIENCE_CALL_OPTIONS];
+}
