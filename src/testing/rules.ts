@@ -42,7 +42,7 @@ export interface FaultRule {
  */
 export type FaultRules = Readonly<Record<string, FaultRule>>;
 
-/** Status fields of an outage started with `down()`. */
+/** Status of an outage started with `down()` (default: UNAVAILABLE, message `injected outage`). */
 export type OutageFault = Omit<ErrorFault, 'rate' | 'codes'> & { readonly code?: StatusCodeLike };
 
 export interface ErrorPlan {
@@ -134,7 +134,8 @@ function compileError(name: string, value: unknown): ErrorPlan {
 export function compileOutage(name: string, value: unknown): ErrorPlan {
   const o = objectOption<OutageFault>(name, value, ['code', 'message', 'pushbackMs', 'retryInfoMs']);
   const codes = [o.code === undefined ? UNAVAILABLE : failureCode(`${name}.code`, o.code)];
-  return { rate: 1, codes, ...statusFields(name, o, codes) };
+  const fields = statusFields(name, o, codes);
+  return { rate: 1, codes, ...fields, message: fields.message ?? 'injected outage' };
 }
 
 function statusFields(name: string, o: Partial<OutageFault>, codes: readonly status[]) {
