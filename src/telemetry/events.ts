@@ -13,6 +13,19 @@ export interface CallEndEvent {
   /** Attempts made (client side; 1 without retries, 0 when failed locally before sending). */
   readonly attempts: number;
   readonly traceId?: string;
+  /** Total time spent waiting between attempts (client side). */
+  readonly retryDelayMs?: number;
+}
+
+/** One attempt of a client call finished (emitted only when events are observed). */
+export interface AttemptEndEvent {
+  readonly type: 'attempt-end';
+  readonly method: string;
+  readonly target?: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly code: number;
+  readonly durationMs: number;
 }
 
 /** An attempt failed and another one is scheduled. */
@@ -119,6 +132,7 @@ export interface ErrorTranslatedEvent {
 /** Every event the stack raises. */
 export type ResilienceEvent =
   | CallEndEvent
+  | AttemptEndEvent
   | RetryEvent
   | GiveUpEvent
   | BudgetExhaustedEvent

@@ -1,0 +1,27 @@
+import type { CallOptions } from '@grpc/grpc-js';
+
+/**
+ * Per-call facts the inner interceptors share with the outermost one, which reports the call's
+ * end. It travels in the call options under a symbol (grpc-js copies own symbol properties to
+ * every interceptor below) and exists only when someone observes events.
+ */
+export interface CallRecord {
+  /** Attempts sent so far (the retry interceptor counts; 1 without it). */
+  attempts: number;
+  /** Total backoff waited between attempts, ms. */
+  retryDelayMs: number;
+}
+
+export const CALL_RECORD: unique symbol = Symbol.for('grpc-resilience.call-record');
+
+type WithRecord = CallOptions & { [CALL_RECORD]?: CallRecord };
+
+/** The record of the call these interceptor options belong to, if one is kept. */
+export function callRecordOf(options: CallOptions): CallRecord | undefined {
+  return (options as WithRecord)[CALL_RECORD];
+}
+
+/** Copies `options` with a fresh record attached. */
+export function withCallRecord<T extends CallOptions>(options: T, record: CallRecord): T {
+  return { ...options, [CALL_RECORD]: record };
+}

@@ -1,0 +1,119 @@
+import { statusName } from '../status/codes';
+import { integerOption, objectOption } from '../options/validate';
+import { BoundedValues } from './attributes';
+import type { EventHandler, ResilienceEvent } from './events';
+import { openTelemetry } from './otel';
+
+type Attributes = Record<string, string | number | boolean>;
+interface Histogram {
+  record(value: number, attributes?: Attributes): void;
+}
+interface Counter {
+  add(value: number, attributes?: Attributes): void;
+}
+interface Meter {
+  createHistogram(name: string, options?: { unit?: string; description?: string; advice?: { explicitBucketBoundaries?: number[] } }): Histogram;
+  createCounter(name: string, options?: { unit?: string; description?: string }): Counter;
+  createUpDownCounter(name: string, options?: { unit?: string; description?: string }): Counter;
+}
+
+export interface MetricsOptions {
+  /** An OpenTelemetry `MeterProvider`; the global one from `@opentelemetry/api` by default. */
+  readonly meterProvider?: { getMeter(name: string, version?: string): unknown };
+  /** Distinct `grpc.method` values recorded before others become `other` (default 500). */
+  readonly maxMethods?: number;
+  /** Distinct `grpc.target` values recorded before others become `other` (default 100). */
+  readonly maxTargets?: number;
+}
+
+/** Latency buckets in seconds (gRFC A66's recommendation, trimmed). */
+const LATENCY_BUCKETS = [
+  0, 0.00001, 0.00005, 0.0001, 0.0003, 0.0006, 0.0008, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01,
+  0.013, 0.016, 0.02, 0.025, 0.03, 0.04, 0.05, 0.065, 0.08, 0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5, 0.65, 0.8, 1,
+  2, 5, 10, 20, 50, 100,
+];
+
+/**
+ * An event handler that records OpenTelemetry metrics. Returns undefined when
+ * `@opentelemetry/api` is not installed and no meter provider is given: nothing is recorded.
+ */
+export function createMetricsHandler(options: MetricsOptions = {}): EventHandler | undefined {
+  const o = objectOption<MetricsOptions>('metrics', options, ['meterProvider', 'maxMethods', 'maxTargets']);
+  const provider = o.meterProvider ?? openTelemetry()?.metrics;
+  if (!provider) return undefined;
+  const meter = provider.getMeter('grpc-resilience') as Meter;
+  const methods = new BoundedValues(integerOption('metrics.maxMethods', o.maxMethods, 500, 1, 100_000));
+  const targets = new BoundedValues(integerOption('metrics.maxTargets', o.maxTargets, 100, 1, 100_000));
+  const seconds = { unit: 's', advice: { explicitBucketBoundaries: LATENCY_BUCKETS } };
+  const i = {
+    attemptDuration: meter.createHistogram('grpc.client.attempt.duration', { ...seconds, description: 'Time from the start to the end of one client attempt.' }),
+    callDuration: meter.createHistogram('grpc.client.call.duration', { ...seconds, description: 'Time from the start to the end of a logical client call, all attempts included.' }),
+    retries: meter.createHistogram('grpc.client.call.retries', { unit: '{retry}', description: 'Retries made by a client call (calls without retries are not recorded).', advice: { explicitBucketBoundaries: [1, 2, 3, 4, 5, 10] } }),
+    retryDelay: meter.createHistogram('grpc.client.call.retry_delay', { ...seconds, description: 'Total time a client call waited between attempts.' }),
+    serverDuration: meter.createHistogram('grpc.server.call.duration', { ...seconds, description: 'Time from the start to the end of a served call.' }),
+    breakerTransitions: meter.createCounter('grpc_resilience.breaker.transitions', { unit: '{transition}', description: 'Circuit breaker state changes.' }),
+    breakerOpen: meter.createUpDownCounter('grpc_resilience.breaker.open', { unit: '{breaker}', description: 'Breakers currently open or half-open.' }),
+    breakerRejections: meter.createCounter('grpc_resilience.breaker.rejections', { unit: '{call}', description: 'Calls failed locally because their breaker was open.' }),
+    budgetExhausted: meter.createCounter('grpc_resilience.retry.budget_exhausted', { unit: '{retry}', description: 'Retries refused because the retry budget was spent.' }),
+    giveUps: meter.createCounter('grpc_resilience.retry.give_ups', { unit: '{call}', description: 'Failed calls the retry interceptor stopped retrying, by reason.' }),
+    fallbacks: meter.createCounter('grpc_resilience.fallbacks', { unit: '{call}', description: 'Calls answered by a fallback instead of the server.' }),
+    failFast: meter.createCounter('grpc_resilience.deadline.fail_fast', { unit: '{call}', description: 'Client calls failed locally for lack of time, never sent.' }),
+    shed: meter.createCounter('grpc_resilience.deadline.shed', { unit: '{call}', description: 'Incoming calls rejected on arrival for lack of time.' }),
+    translated: meter.createCounter('grpc_resilience.server.errors_translated', { unit: '{error}', description: 'Server failures translated into safe public statuses.' }),
+  };
+  const attrs = (event: { method: string; target?: string }, extra?: Attributes): Attributes => ({
+    'grpc.method': methods.get(event.method),
+    'grpc.target': targets.get(event.target),
+    ...extra,
+  });
+
+  return (event: ResilienceEvent) => {
+    switch (event.type) {
+      case 'attempt-end':
+        i.attemptDuration.record(event.durationMs / 1000, attrs(event, { 'grpc.status': statusName(event.code) }));
+        break;
+      case 'call-end':
+        if (event.side === 'server') {
+          i.serverDuration.record(event.durationMs / 1000, { 'grpc.method': methods.get(event.method), 'grpc.status': statusName(event.code) });
+          break;
+        }
+        i.callDuration.record(event.durationMs / 1000, attrs(event, { 'grpc.status': statusName(event.code) }));
+        if (event.attempts > 1) {
+          i.retries.record(event.attempts - 1, attrs(event));
+          i.retryDelay.record((event.retryDelayMs ?? 0) / 1000, attrs(event));
+        }
+        break;
+      case 'breaker-state': {
+        const a = { 'grpc.target': targets.get(event.target), 'grpc_resilience.breaker.key': event.key, 'grpc_resilience.breaker.state': event.to };
+        i.breakerTransitions.add(1, a);
+        const wasClosed = event.from === 'closed';
+        const isClosed = event.to === 'closed';
+        if (wasClosed !== isClosed) i.breakerOpen.add(isClosed ? -1 : 1, { 'grpc.target': a['grpc.target'] });
+        break;
+      }
+      case 'breaker-reject':
+        i.breakerRejections.add(1, attrs(event));
+        break;
+      case 'budget-exhausted':
+        i.budgetExhausted.add(1, attrs(event));
+        break;
+      case 'give-up':
+        i.giveUps.add(1, attrs(event, { 'grpc.status': statusName(event.code), 'grpc_resilience.reason': event.reason }));
+        break;
+      case 'fallback':
+        i.fallbacks.add(1, attrs(event, { 'grpc.status': statusName(event.code), 'grpc_resilience.fallback.succeeded': event.succeeded }));
+        break;
+      case 'deadline-fail-fast':
+        i.failFast.add(1, attrs(event));
+        break;
+      case 'deadline-shed':
+        i.shed.add(1, { 'grpc.method': methods.get(event.method) });
+        break;
+      case 'error-translated':
+        i.translated.add(1, { 'grpc.method': methods.get(event.method), 'grpc.status': statusName(event.toCode), 'grpc_resilience.error.kind': event.kind });
+        break;
+      case 'retry':
+        break;
+    }
+  };
+}
