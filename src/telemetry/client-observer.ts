@@ -45,11 +45,13 @@ export function callObserverClientInterceptor(onEvent: EventHandler, target?: st
 export function attemptObserverClientInterceptor(onEvent: EventHandler, target?: string): grpc.Interceptor {
   return (options, nextCall) => {
     const record = callRecordOf(options);
-    const attempt = record ? ++record.attempts : 1;
     const method = options.method_definition.path;
     let started = 0;
+    let attempt = 1;
     return new grpc.InterceptingCall(nextCall(options), {
+      // Counted at start: a call failed locally (breaker open, no time left) is created but never started.
       start: (md, _listener, next) => {
+        if (record) attempt = ++record.attempts;
         started = performance.now();
         next(md, {
           onReceiveStatus: (status, nextStatus) => {
