@@ -1,5 +1,6 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { validateDeadlineOverrides, type DeadlineOverrides } from '../deadline/policy';
+import { validateRetryOverrides, type RetryOverrides } from '../retry/policy';
 import { objectOption } from './validate';
 
 /**
@@ -17,10 +18,12 @@ export const RESILIENCE_CALL_OPTIONS: unique symbol = Symbol.for('grpc-resilienc
 export interface ResilienceCallOptions {
   /** Deadline rules for this call (see `DeadlinePolicy`). */
   readonly deadline?: DeadlineOverrides;
+  /** Retry rules for this call (see `RetryPolicy`), or false: no retries for this call. */
+  readonly retry?: RetryOverrides | false;
 }
 
 /** The concerns `withResilience` accepts (add yours when you add its entry above). */
-const CONCERNS: readonly (keyof ResilienceCallOptions)[] = ['deadline'];
+const CONCERNS: readonly (keyof ResilienceCallOptions)[] = ['deadline', 'retry'];
 
 type WithSettings = CallOptions & { readonly [RESILIENCE_CALL_OPTIONS]?: ResilienceCallOptions };
 
@@ -38,6 +41,12 @@ export function withResilience(callOptions: CallOptions | undefined, settings: R
   const merged: { -readonly [K in keyof ResilienceCallOptions]: ResilienceCallOptions[K] } = { ...previous };
   if (settings.deadline !== undefined) {
     merged.deadline = { ...previous?.deadline, ...validateDeadlineOverrides('withResilience: deadline', settings.deadline) };
+  }
+  if (settings.retry === false) {
+    merged.retry = false;
+  } else if (settings.retry !== undefined) {
+    const earlier = previous?.retry === false ? undefined : previous?.retry;
+    merged.retry = { ...earlier, ...validateRetryOverrides('withResilience: retry', settings.retry) };
   }
   const out: WithSettings = { ...callOptions, [RESILIENCE_CALL_OPTIONS]: Object.freeze(merged) };
   return out;
