@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { callContextServerInterceptor, currentCallContext } from '../../src/context';
 import { readRetryInfoMs } from '../../src/details';
 import { decideFault } from '../../src/testing/decide';
 import { callRandom, hashString } from '../../src/testing/random';
@@ -304,6 +305,24 @@ describe('runtime control and options', () => {
     const c = echoClient(s.address);
     try {
       expect((await unary(c, {}, within(2000))).error?.code).toBe(grpc.status.NOT_FOUND);
+    } finally {
+      c.close();
+      local.dispose();
+      await s.close();
+    }
+  });
+
+  it('onFault runs inside the call: behind the context interceptor it sees the trace id', async () => {
+    const seen: Array<string | undefined> = [];
+    const local = faultInjector({ rules: { '*': { error: {} } }, onFault: () => seen.push(currentCallContext()?.traceId) });
+    const s = await startEchoServer(impl, { interceptors: [callContextServerInterceptor(), local.interceptor] });
+    const c = echoClient(s.address);
+    try {
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const metadata = new grpc.Metadata();
+      metadata.set('traceparent', `00-${traceId}-b7ad6b7169203331-01`);
+      expect((await unary(c, {}, { metadata, ...within(2000) })).error?.code).toBe(grpc.status.UNAVAILABLE);
+      expect(seen).toEqual([traceId]);
     } finally {
       c.close();
       local.dispose();
