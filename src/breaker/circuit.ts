@@ -1,0 +1,191 @@
+import CircuitBreaker from 'opossum';
+import { emitSafely } from '../telemetry/emit';
+import type { BreakerState } from '../telemetry/events';
+import { LazyWindow, NO_ROTATION_TIMER } from './lazy-window';
+import type { ResolvedBreakerTuning } from './options';
+import { FAILURE, NEUTRAL, SUCCESS, type Outcome } from './outcome';
+
+/** `admit` result for the one call let through while half-open. */
+export const PROBE = -1;
+/** `admit` result for a call the breaker refuses. */
+export const REJECTED = -2;
+
+/** Either a generation number (≥ 0: admitted while closed), PROBE or REJECTED. */
+export type Ticket = number;
+
+/**
+ * The action every breaker wraps: it settles the way the outcome it is given settles. One
+ * breaker thus serves every call of its key; it never holds a captured call.
+ */
+const settleAs = (outcome: PromiseLike<void>): PromiseLike<void> => outcome;
+const RESOLVED: Promise<void> = Promise.resolve();
+/** The rejection reason of counted failures (opossum only needs something to reject with). */
+const COUNTED_FAILURE = Object.freeze(new Error('call failed with a server fault'));
+const ignore = (): void => {};
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(reason: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Read-only view of one breaker, for metrics and tests. */
+export interface BreakerSnapshot {
+  readonly key: string;
+  readonly target: string;
+  readonly state: BreakerState;
+  /** Counted calls in the rolling window. */
+  readonly calls: number;
+  /** Of those, failures. */
+  readonly failures: number;
+  /** Calls admitted and not finished yet. */
+  readonly inFlight: number;
+  /** Milliseconds until the next probe is allowed (0 unless open). */
+  readonly retryAfterMs: number;
+}
+
+/**
+ * One breaker key: an opossum CircuitBreaker used as the state machine and rolling window, with
+ * our own admission and accounting around it.
+ *
+ * - Calls admitted while closed are counted when they finish (so in-flight calls never dilute
+ *   the failure rate, and a result from before a state change is dropped as stale).
+ * - While half-open, the first caller becomes the probe: it is fired through opossum at once,
+ *   which closes the probe slot; its outcome closes or re-opens the breaker.
+ */
+export class Circuit {
+  state: BreakerState = 'closed';
+  /** When a call last used this breaker (registry LRU and idle eviction). */
+  lastUsedAt: number;
+  inFlight = 0;
+  private generation = 0;
+  private openedAt = 0;
+  private probe: Deferred | undefined;
+  private stopped = false;
+  private readonly breaker: CircuitBreaker<[PromiseLike<void>], void>;
+  private readonly window: LazyWindow;
+
+  constructor(
+    readonly key: string,
+    readonly target: string,
+    private readonly tuning: ResolvedBreakerTuning,
+    now: number,
+  ) {
+    this.lastUsedAt = now;
+    this.breaker = new CircuitBreaker(settleAs as (outcome: PromiseLike<void>) => Promise<void>, {
+      name: key,
+      timeout: false, // deadlines govern how long a call may take
+      errorThresholdPercentage: tuning.errorThresholdPercentage,
+      volumeThreshold: tuning.volumeThreshold,
+      resetTimeout: tuning.resetTimeoutMs,
+      rollingCountTimeout: tuning.rollingWindowMs,
+      rollingCountBuckets: tuning.rollingBuckets,
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
+      rotateBucketController: NO_ROTATION_TIMER,
+    });
+    this.window = new LazyWindow(this.breaker.status as never, tuning.rollingWindowMs, tuning.rollingBuckets, now);
+    this.breaker.on('open', () => this.enter('open'));
+    this.breaker.on('halfOpen', () => this.enter('half-open'));
+    this.breaker.on('close', () => this.enter('closed'));
+  }
+
+  /** Decides whether a call may go out now; admitted calls must be `settle`d exactly once. */
+  admit(): Ticket {
+    const breaker = this.breaker;
+    if (breaker.closed || this.stopped) {
+      this.inFlight++;
+      return this.generation;
+    }
+    if (breaker.pendingClose) {
+      // Half-open with the probe slot free: firing now takes the slot (opossum admits one).
+      const probe = deferred();
+      this.probe = probe;
+      this.inFlight++;
+      breaker.fire(probe.promise).then(undefined, ignore);
+      return PROBE;
+    }
+    return REJECTED;
+  }
+
+  /** Records the outcome of an admitted call. */
+  settle(ticket: Ticket, outcome: Outcome, now: number): void {
+    this.inFlight--;
+    if (this.stopped) return;
+    if (ticket === PROBE) {
+      this.settleProbe(outcome);
+      return;
+    }
+    if (outcome === NEUTRAL || ticket !== this.generation) return;
+    this.window.catchUp(now);
+    if (outcome === SUCCESS) void this.breaker.fire(RESOLVED);
+    else this.breaker.fire(Promise.reject(COUNTED_FAILURE)).then(undefined, ignore);
+  }
+
+  /** Milliseconds until a call may get through: the rest of the open period, or while a probe is out, a full reset timeout. */
+  retryAfterMs(now: number): number {
+    if (this.state === 'open') return Math.max(0, Math.ceil(this.openedAt + this.tuning.resetTimeoutMs - now));
+    if (this.state === 'half-open') return this.tuning.resetTimeoutMs;
+    return 0;
+  }
+
+  snapshot(now: number): BreakerSnapshot {
+    this.window.catchUp(now);
+    const stats = this.breaker.stats;
+    return {
+      key: this.key,
+      target: this.target,
+      state: this.state,
+      calls: stats.fires,
+      failures: stats.failures,
+      inFlight: this.inFlight,
+      retryAfterMs: this.retryAfterMs(now),
+    };
+  }
+
+  /** Stops the breaker: its reset timer is cleared and later results are ignored. */
+  shutdown(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.probe = undefined;
+    this.breaker.shutdown();
+  }
+
+  get isShutdown(): boolean {
+    return this.stopped;
+  }
+
+  private settleProbe(outcome: Outcome): void {
+    const probe = this.probe;
+    this.probe = undefined;
+    if (probe === undefined) return;
+    if (outcome === SUCCESS) probe.resolve();
+    else if (outcome === FAILURE) probe.reject(COUNTED_FAILURE);
+    else {
+      // The probe was cancelled: no verdict. Back to open for another reset timeout, uncounted.
+      this.breaker.open();
+      probe.resolve();
+    }
+  }
+
+  private enter(to: BreakerState): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.generation++;
+    const now = this.tuning.clock();
+    if (to === 'open') this.openedAt = now;
+    else if (to === 'closed') this.window.clear(now);
+    emitSafely(this.tuning.onEvent, { type: 'breaker-state', key: this.key, target: this.target, from, to });
+  }
+}

@@ -1,0 +1,92 @@
+import * as grpc from '@grpc/grpc-js';
+import { objectOption } from '../options/validate';
+import type { StatusTable } from '../status/table';
+import { REJECTED, type Circuit, type Ticket } from './circuit';
+import { breakerKey, channelTarget } from './key';
+import { KEY_OPTION_KEYS, resolveKeyOptions, TUNING_KEYS, type BreakerKeyOptions, type BreakerTuning } from './options';
+import { breakerOutcome } from './outcome';
+import { BreakerRegistry } from './registry';
+import { rejectedCall } from './reject';
+
+export interface BreakerOptions extends BreakerTuning, BreakerKeyOptions {
+  /**
+   * A registry to use (shared with other interceptors); its tuning applies, so the tuning options
+   * must not be given here as well. Default: a registry of this interceptor's own.
+   */
+  readonly registry?: BreakerRegistry;
+}
+
+/** The breaker interceptor, with its registry and a way to shut its breakers down. */
+export type BreakerInterceptor = grpc.Interceptor & {
+  readonly registry: BreakerRegistry;
+  /** Shuts down every breaker of the registry (their timers included). */
+  dispose(): void;
+};
+
+/**
+ * Circuit breaking per target and method (or service), backed by opossum. Put it innermost: it
+ * then sees every attempt a retry interceptor above makes.
+ *
+ * A call is admitted or refused when it is created; its final status is counted when it ends
+ * (streaming calls included). Refused calls fail locally with UNAVAILABLE and RetryInfo.
+ */
+export function breakerClientInterceptor(options?: BreakerOptions): BreakerInterceptor {
+  const name = 'breaker';
+  const o = objectOption<BreakerOptions>(name, options, [...TUNING_KEYS, ...KEY_OPTION_KEYS, 'registry']);
+  const keys = resolveKeyOptions(o, name);
+  const registry = o.registry === undefined ? new BreakerRegistry(pickTuning(o), name) : sharedRegistry(o, name);
+  const { clock, onEvent } = registry.tuning;
+  const { target: fixedTarget, scope, table } = keys;
+
+  const interceptor: grpc.Interceptor = (callOptions, nextCall) => {
+    const path = callOptions.method_definition.path;
+    const inner = nextCall(callOptions);
+    const target = fixedTarget ?? channelTarget(inner);
+    const now = clock();
+    const circuit = registry.acquire(breakerKey(target, path, scope), target, now);
+    if (circuit === undefined) return new grpc.InterceptingCall(inner);
+    const ticket = circuit.admit();
+    if (ticket === REJECTED) return rejectedCall(inner, circuit, path, now, onEvent);
+    return new grpc.InterceptingCall(inner, new CountingRequester(circuit, ticket, path, table, clock));
+  };
+  return Object.assign(interceptor, { registry, dispose: () => registry.dispose() });
+}
+
+function pickTuning(o: Partial<BreakerOptions>): BreakerTuning {
+  const tuning: Record<string, unknown> = {};
+  for (const key of TUNING_KEYS) if (o[key] !== undefined) tuning[key] = o[key];
+  return tuning as BreakerTuning;
+}
+
+function sharedRegistry(o: Partial<BreakerOptions>, name: string): BreakerRegistry {
+  if (!(o.registry instanceof BreakerRegistry)) {
+    throw new TypeError(`${name}.registry must be a BreakerRegistry (from createBreakerRegistry()); got ${typeof o.registry}`);
+  }
+  const given = TUNING_KEYS.filter((key) => o[key] !== undefined);
+  if (given.length > 0) {
+    throw new TypeError(`${name}: ${given.join(', ')} cannot be combined with ${name}.registry; set them when creating the registry`);
+  }
+  return o.registry;
+}
+
+/** Counts the final status of an admitted call. */
+class CountingRequester implements grpc.Requester {
+  constructor(
+    private readonly circuit: Circuit,
+    private readonly ticket: Ticket,
+    private readonly path: string,
+    private readonly table: StatusTable,
+    private readonly clock: () => number,
+  ) {}
+
+  start = (metadata: grpc.Metadata, _listener: grpc.InterceptingListener, next: (md: grpc.Metadata, l: grpc.Listener) => void): void => {
+    next(metadata, this.listener);
+  };
+
+  private readonly listener: grpc.Listener = {
+    onReceiveStatus: (status, next) => {
+      this.circuit.settle(this.ticket, breakerOutcome(status.code, this.path, this.table), this.clock());
+      next(status);
+    },
+  };
+}

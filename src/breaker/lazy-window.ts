@@ -1,0 +1,73 @@
+import { EventEmitter } from 'node:events';
+import type CircuitBreaker from 'opossum';
+
+/**
+ * Given to opossum as its `rotateBucketController`: opossum then creates no bucket timer of its
+ * own and registers a 'rotate' listener here, which we drop (we rotate each window lazily, see
+ * LazyWindow), so a registry holds no reference to evicted breakers and no timer at all.
+ */
+class NoRotationTimer extends EventEmitter {
+  override on(event: string | symbol, listener: (...args: unknown[]) => void): this {
+    return event === 'rotate' ? this : super.on(event, listener);
+  }
+  override addListener(event: string | symbol, listener: (...args: unknown[]) => void): this {
+    return this.on(event, listener);
+  }
+}
+
+export const NO_ROTATION_TIMER: EventEmitter = new NoRotationTimer();
+
+/** opossum's Status as far as we use it (`rotateBucket` is a public field it sets on itself). */
+interface RotatableStatus {
+  readonly window: CircuitBreaker.Bucket[];
+  rotateBucket(): void;
+}
+
+/**
+ * opossum stores one latency sample per call in the current bucket even with percentiles off; we
+ * never read them, so the current bucket gets a sink instead of an array (memory stays flat
+ * however many calls a window holds).
+ */
+const LATENCY_SINK = Object.freeze({ push: () => 0, length: 0 }) as unknown as number[];
+
+/**
+ * Slides an opossum rolling window on demand instead of on a timer: before the window is read or
+ * written, it rotates once per bucket interval that has passed since the last rotation.
+ */
+export class LazyWindow {
+  private rotatedAt: number;
+  private readonly bucketMs: number;
+
+  constructor(
+    private readonly status: RotatableStatus,
+    windowMs: number,
+    private readonly buckets: number,
+    now: number,
+  ) {
+    this.bucketMs = windowMs / buckets;
+    this.rotatedAt = now;
+    this.sinkLatency();
+  }
+
+  /** Rotates the buckets that have expired by `now`. */
+  catchUp(now: number): void {
+    const elapsed = now - this.rotatedAt;
+    if (elapsed < this.bucketMs) return; // also a clock that went backwards
+    const passed = Math.floor(elapsed / this.bucketMs);
+    const rotations = Math.min(passed, this.buckets);
+    for (let i = 0; i < rotations; i++) this.status.rotateBucket();
+    this.rotatedAt += passed * this.bucketMs;
+    this.sinkLatency();
+  }
+
+  /** Empties the window (a recovered breaker starts counting afresh). */
+  clear(now: number): void {
+    for (let i = 0; i < this.buckets; i++) this.status.rotateBucket();
+    this.rotatedAt = now;
+    this.sinkLatency();
+  }
+
+  private sinkLatency(): void {
+    this.status.window[0].latencyTimes = LATENCY_SINK;
+  }
+}
