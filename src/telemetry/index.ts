@@ -5,3 +5,4 @@ export { createLogHandler, type LogFields, type Logger, type LogLevel, type LogO
 export { attemptObserverClientInterceptor, callObserverClientInterceptor } from './client-observer';
 export { callObserverServerInterceptor } from './server-observer';
 export { CALL_RECORD, callRecordOf, type CallRecord } from './call-record';
+export { observeHandler, type ObserveOptions } from './observe';
