@@ -1,0 +1,73 @@
+import { status, type Metadata } from '@grpc/grpc-js';
+import { localFailureKind } from '../status/local-failure';
+import type { StatusTable } from '../status/table';
+import type { GiveUpReason } from '../telemetry/events';
+import { readPushback } from './pushback';
+
+/** What the retry logic knows about a failed attempt. */
+export interface FailedAttempt {
+  readonly code: number;
+  /** The attempt's trailers (read lazily: pushback and the local-failure marker). */
+  readonly metadata: Metadata;
+  /** Attempts made so far, this one included. */
+  readonly attempts: number;
+  /** Response headers or a message reached the caller: the call cannot be replayed. */
+  readonly committed: boolean;
+  /** The attempt ran into its own per-attempt timeout (earlier than the overall deadline). */
+  readonly attemptTimedOut: boolean;
+}
+
+export interface RetryContext {
+  readonly method: string;
+  readonly idempotent: boolean;
+  readonly table: StatusTable;
+  readonly maxAttempts: number;
+  readonly maxPushbackMs: number;
+  readonly now: number;
+  /** The overall deadline (epoch ms; Infinity when none). */
+  readonly deadline: number;
+  /** The jittered backoff for this retry; only called when no pushback sets the delay. */
+  readonly backoffMs: () => number;
+}
+
+export type RetryDecision =
+  | { readonly retry: true; readonly delayMs: number; readonly pushback: boolean }
+  | {
+      readonly retry: false;
+      readonly reason: GiveUpReason;
+      /** A retry was warranted but the wait would end at or after the deadline. */
+      readonly outOfTime?: { readonly delayMs: number; readonly remainingMs: number };
+    };
+
+const giveUp = (reason: GiveUpReason): RetryDecision => ({ retry: false, reason });
+
+/**
+ * Whether to retry a failed attempt, and after how long. Pure apart from reading the trailers;
+ * the retry budget is consulted by the caller only when this says yes.
+ */
+export function decideRetry(attempt: FailedAttempt, ctx: RetryContext): RetryDecision {
+  if (attempt.committed) return giveUp('committed');
+  const local = localFailureKind(attempt.metadata);
+  // An open breaker answers without sending: retrying now would only be rejected again.
+  if (local === 'breaker-open') return giveUp('breaker-open');
+  if (local === 'deadline') return giveUp('deadline');
+
+  const rule = ctx.table.classify(attempt.code, ctx.method);
+  if (rule.retry === 'never') return giveUp('not-retryable');
+  if (rule.retry === 'idempotent' && !ctx.idempotent) return giveUp('not-idempotent');
+
+  const pushback = readPushback(attempt.metadata);
+  if (pushback.kind === 'stop') return giveUp('pushback-stop');
+  if (rule.retryOnlyWith === 'pushback' && pushback.kind !== 'wait') return giveUp('not-retryable');
+  if (rule.retryOnlyWith === 'attempt-timeout' && !attempt.attemptTimedOut) {
+    return giveUp(attempt.code === status.DEADLINE_EXCEEDED ? 'deadline' : 'not-retryable');
+  }
+  if (attempt.attempts >= ctx.maxAttempts) return giveUp('max-attempts');
+  if (pushback.kind === 'wait' && pushback.delayMs > ctx.maxPushbackMs) return giveUp('pushback-stop');
+
+  const delayMs = Math.max(0, Math.round(pushback.kind === 'wait' ? pushback.delayMs : ctx.backoffMs()));
+  const remainingMs = ctx.deadline - ctx.now;
+  // Never start a wait that ends at or after the deadline: the next attempt would have no time.
+  if (delayMs >= remainingMs) return { retry: false, reason: 'deadline', outOfTime: { delayMs, remainingMs } };
+  return { retry: true, delayMs, pushback: pushback.kind === 'wait' };
+}

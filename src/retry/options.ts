@@ -1,0 +1,179 @@
+import type { ChannelOptions } from '@grpc/grpc-js';
+import { functionOption, integerOption, objectOption, stringOption } from '../options/validate';
+import { resolveStatusTable, type StatusTable, type StatusTableOptions } from '../status/table';
+import type { EventHandler } from '../telemetry/events';
+import { createRetryBudget, isRetryBudget, type RetryBudget, type RetryBudgetOptions } from './budget';
+import { protoIdempotency, type ServiceDefinitionLike } from './idempotency';
+import {
+  DEFAULT_RETRY_POLICY,
+  RETRY_POLICY_FIELDS,
+  checkPolicy,
+  validateRetryOverrides,
+  type RetryOverrides,
+  type RetryPolicy,
+} from './policy';
+import type { RandomSource } from './backoff';
+
+export interface RetryOptions extends RetryOverrides {
+  /**
+   * Overrides keyed by full method path (`/pkg.Service/Method`) or by service (`pkg.Service` or
+   * `/pkg.Service/*`). A method entry applies on top of its service entry.
+   */
+  readonly methods?: Readonly<Record<string, RetryOverrides>>;
+  /**
+   * Service definitions whose proto option `idempotency_level` (NO_SIDE_EFFECTS, IDEMPOTENT)
+   * marks methods idempotent: proto-loader definitions (or whole package definitions), ts-proto
+   * generic definitions, or client constructors.
+   */
+  readonly service?: ServiceDefinitionLike | readonly ServiceDefinitionLike[];
+  /** The status table (or options for one); the default table when absent. */
+  readonly statusTable?: StatusTable | StatusTableOptions;
+  /** The retry budget: options for a new one, a shared instance, or false for none. */
+  readonly budget?: RetryBudget | RetryBudgetOptions | false;
+  /**
+   * Retry client-streaming and bidi calls too, replaying the messages sent so far, as long as they
+   * fit in `maxBytes` (serialized). Off by default: those calls pass through unretried.
+   */
+  readonly bufferClientStreams?: false | { readonly maxBytes: number };
+  /** A label for the channel target, carried in events. */
+  readonly target?: string;
+  /** The client's channel options: a service-config retryPolicy there is warned about once. */
+  readonly channelOptions?: ChannelOptions;
+  /** Receives `retry`, `give-up` and `budget-exhausted` events. */
+  readonly onEvent?: EventHandler;
+  /** The clock (epoch ms); for tests. */
+  readonly now?: () => number;
+  /** Uniform numbers in [0, 1) for jitter; for tests. */
+  readonly random?: RandomSource;
+}
+
+export interface ResolvedRetryOptions {
+  /** The policy for a method: global, service and method layers, proto idempotency applied. */
+  policyFor(path: string): RetryPolicy;
+  readonly table: StatusTable;
+  readonly budget: RetryBudget | undefined;
+  /** Replay-buffer cap for client-streaming and bidi calls; 0 when they are not retried. */
+  readonly bufferMaxBytes: number;
+  readonly target: string | undefined;
+  readonly channelOptions: ChannelOptions | undefined;
+  readonly onEvent: EventHandler | undefined;
+  readonly now: () => number;
+  readonly random: RandomSource;
+}
+
+const OPTION_KEYS = [
+  ...RETRY_POLICY_FIELDS,
+  'methods',
+  'service',
+  'statusTable',
+  'budget',
+  'bufferClientStreams',
+  'target',
+  'channelOptions',
+  'onEvent',
+  'now',
+  'random',
+];
+
+/** The most methods whose merged policy is cached (a client has a fixed set of methods). */
+const POLICY_CACHE_LIMIT = 1024;
+
+/** Validates and compiles retry options once, when the interceptor is built. */
+export function resolveRetryOptions(options: RetryOptions = {}, name = 'retry'): ResolvedRetryOptions {
+  const o = objectOption<RetryOptions>(name, options, OPTION_KEYS);
+  const base = checkPolicy(name, { ...DEFAULT_RETRY_POLICY, ...validateRetryOverrides(name, pickPolicy(o)) });
+  const { perService, perMethod } = compileMethods(name, base, o.methods);
+  const proto = protoIdempotency(o.service, name);
+  const now = functionOption<() => number>(`${name}.now`, o.now) ?? Date.now;
+  const random = functionOption<RandomSource>(`${name}.random`, o.random) ?? Math.random;
+
+  const cache = new Map<string, RetryPolicy>();
+  const policyFor = (path: string): RetryPolicy => {
+    const cached = cache.get(path);
+    if (cached) return cached;
+    const service = perService.get(serviceOf(path));
+    const method = perMethod.get(path);
+    let policy: RetryPolicy = base;
+    if (service || method) policy = checkPolicy(`${name}.methods["${path}"]`, { ...base, ...service, ...method });
+    // Explicit idempotency (method, then service) wins; then the proto option; then the global value.
+    const declared = method?.idempotent ?? service?.idempotent;
+    if (declared === undefined && !policy.idempotent && proto(path)) policy = { ...policy, idempotent: true };
+    policy = Object.freeze(policy);
+    if (cache.size < POLICY_CACHE_LIMIT) cache.set(path, policy);
+    return policy;
+  };
+
+  return {
+    policyFor,
+    table: resolveStatusTable(o.statusTable),
+    budget: resolveBudget(name, o.budget, now),
+    bufferMaxBytes: resolveBuffer(name, o.bufferClientStreams),
+    target: stringOption(`${name}.target`, o.target),
+    channelOptions: plainObject(`${name}.channelOptions`, o.channelOptions),
+    onEvent: functionOption<EventHandler>(`${name}.onEvent`, o.onEvent),
+    now,
+    random,
+  };
+}
+
+function pickPolicy(o: Partial<RetryOptions>): RetryOverrides {
+  const out: Record<string, unknown> = {};
+  for (const key of RETRY_POLICY_FIELDS) if (o[key] !== undefined) out[key] = o[key];
+  return out;
+}
+
+function compileMethods(
+  name: string,
+  base: RetryPolicy,
+  methods: Readonly<Record<string, RetryOverrides>> | undefined,
+): { perService: Map<string, RetryOverrides>; perMethod: Map<string, RetryOverrides> } {
+  const perService = new Map<string, RetryOverrides>();
+  const perMethod = new Map<string, RetryOverrides>();
+  if (methods === undefined) return { perService, perMethod };
+  plainObject(`${name}.methods`, methods);
+  for (const [rawKey, value] of Object.entries(methods)) {
+    const where = `${name}.methods["${rawKey}"]`;
+    const overrides = validateRetryOverrides(where, value);
+    const key = rawKey.trim();
+    if (key.endsWith('/*')) perService.set(key.slice(key.startsWith('/') ? 1 : 0, -2), overrides);
+    else if (key.startsWith('/') && key.indexOf('/', 1) > 0) perMethod.set(key, overrides);
+    else if (!key.includes('/') && key.length > 0) perService.set(key, overrides);
+    else {
+      throw new TypeError(
+        `${name}.methods: "${rawKey}" is neither a method path (/pkg.Service/Method) nor a service (pkg.Service or /pkg.Service/*)`,
+      );
+    }
+  }
+  // Catch inconsistent layers now rather than on the first call.
+  for (const [service, overrides] of perService) checkPolicy(`${name}.methods["${service}"]`, { ...base, ...overrides });
+  for (const [path, overrides] of perMethod) {
+    checkPolicy(`${name}.methods["${path}"]`, { ...base, ...perService.get(serviceOf(path)), ...overrides });
+  }
+  return { perService, perMethod };
+}
+
+function resolveBudget(name: string, value: RetryOptions['budget'], now: () => number): RetryBudget | undefined {
+  if (value === false) return undefined;
+  if (isRetryBudget(value)) return value;
+  return createRetryBudget({ clock: now, ...(value as RetryBudgetOptions | undefined) }, `${name}.budget`);
+}
+
+function resolveBuffer(name: string, value: RetryOptions['bufferClientStreams']): number {
+  if (value === undefined || value === false) return 0;
+  const o = objectOption<{ maxBytes: number }>(`${name}.bufferClientStreams`, value, ['maxBytes']);
+  if (o.maxBytes === undefined) throw new TypeError(`${name}.bufferClientStreams.maxBytes is required (the replay buffer cap in bytes)`);
+  return integerOption(`${name}.bufferClientStreams.maxBytes`, o.maxBytes, 0, 1, 256 * 1024 * 1024);
+}
+
+/** `/pkg.Service/Method` → `pkg.Service`. */
+function serviceOf(path: string): string {
+  const end = path.lastIndexOf('/');
+  return end > 0 ? path.slice(1, end) : path;
+}
+
+function plainObject<T extends object>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    throw new TypeError(`${name} must be an object; got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return value;
+}

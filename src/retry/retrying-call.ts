@@ -1,0 +1,411 @@
+import {
+  Metadata,
+  status as Status,
+  type InterceptingListener,
+  type InterceptorOptions,
+  type NextCall,
+  type StatusObject,
+} from '@grpc/grpc-js';
+import { callContextStorage, type CancellableContext } from '../context/scope';
+import { localFailureKind } from '../status/local-failure';
+import { statusName } from '../status/codes';
+import { emitSafely } from '../telemetry/emit';
+import type { GiveUpReason } from '../telemetry/events';
+import { parseTraceParent } from '../trace/traceparent';
+import { backoffDelayMs } from './backoff';
+import { decideRetry, type RetryDecision } from './decide';
+import type { ResolvedRetryOptions } from './options';
+import type { RetryPolicy } from './policy';
+import { warnDoubleRetry } from './service-config';
+import { ATTEMPTS_KEY, PREVIOUS_ATTEMPTS_KEY } from './wire';
+
+/** What `nextCall(options)` returns (grpc-js does not export the interface by name). */
+export type InterceptingCallInterface = ReturnType<NextCall>;
+type MessageContext = Parameters<InterceptingCallInterface['sendMessageWithContext']>[0];
+
+/** A client-stream message kept for replay; `context` is dropped once an attempt has taken it. */
+interface BufferedMessage {
+  readonly message: unknown;
+  context: MessageContext | undefined;
+}
+
+type State = 'idle' | 'attempt' | 'backoff' | 'done';
+
+/**
+ * One logical call made of one or more attempts, each a fresh `nextCall(options)` below us.
+ * It is both the call the layers above drive and the listener of the live attempt (only one
+ * attempt is ever live, and the next starts after the previous one's status).
+ *
+ * Success path: no timer, no trailer parsing, no per-call closure; the unary response is held
+ * only until its status arrives (grpc-js delivers message then status), so a failed attempt's
+ * placeholder message never reaches the caller.
+ */
+export class RetryingCall implements InterceptingCallInterface {
+  private state: State = 'idle';
+  private listener: Partial<InterceptingListener> | undefined;
+  private metadata: Metadata | undefined;
+  /** The latest attempt (live while state is 'attempt'). */
+  private call: InterceptingCallInterface | undefined;
+  private attempts = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Response headers or a response message reached the caller, or replay is impossible. */
+  private committed = false;
+  private cancelled = false;
+  private halfClosed = false;
+  private readStarted = false;
+
+  /** The request of a unary-request call, resent by each attempt. */
+  private request: unknown;
+  private hasRequest = false;
+  /** Client-stream messages kept for replay (bufferClientStreams), and their serialized size. */
+  private buffer: BufferedMessage[] | undefined;
+  private bufferedBytes = 0;
+
+  /** A unary response, held until its attempt's status says whether it is the answer. */
+  private response: unknown;
+  private hasResponse = false;
+
+  /** The overall deadline (epoch ms): every attempt and backoff fits inside it. */
+  private readonly deadline: number;
+  /** This attempt's own deadline when `perAttemptTimeoutMs` made it earlier than the overall one. */
+  private attemptDeadline = Infinity;
+  /** Exponent and previous delay for the next backoff (pushback resets both). */
+  private backoffRetries = 0;
+  private previousDelayMs = 0;
+
+  constructor(
+    private readonly options: InterceptorOptions,
+    private readonly nextCall: NextCall,
+    private readonly shared: ResolvedRetryOptions,
+    private readonly policy: RetryPolicy,
+    /** The caller's call context, captured synchronously: later attempts re-enter it. */
+    private readonly ctx: CancellableContext | undefined,
+  ) {
+    const deadline = options.deadline;
+    const ms = deadline === undefined ? Infinity : typeof deadline === 'number' ? deadline : deadline.getTime();
+    this.deadline = Number.isNaN(ms) ? Infinity : ms;
+    if (options.method_definition.requestStream) this.buffer = [];
+  }
+
+  // ---- the call, as driven by the layers above -------------------------------------------
+
+  start(metadata: Metadata, listener?: Partial<InterceptingListener>): void {
+    this.listener = listener;
+    this.metadata = metadata;
+    this.shared.budget?.recordRequest();
+    this.startAttempt();
+  }
+
+  sendMessageWithContext(context: MessageContext, message: unknown): void {
+    if (this.state === 'done') {
+      context.callback?.(); // the call is over: complete the write so a writer is not left waiting
+      return;
+    }
+    if (this.buffer === undefined) {
+      if (!this.options.method_definition.requestStream) {
+        this.request = message;
+        this.hasRequest = true;
+      }
+      if (this.state === 'attempt') this.call?.sendMessageWithContext(context, message);
+      return;
+    }
+    this.bufferMessage(context, message);
+  }
+
+  sendMessage(message: unknown): void {
+    this.sendMessageWithContext({}, message);
+  }
+
+  halfClose(): void {
+    if (this.state === 'done') return;
+    this.halfClosed = true;
+    if (this.state === 'attempt') this.call?.halfClose();
+  }
+
+  startRead(): void {
+    if (this.state === 'done') return;
+    this.readStarted = true;
+    if (this.state === 'attempt') this.call?.startRead();
+  }
+
+  cancelWithStatus(code: Status, details: string): void {
+    if (this.state === 'done') return;
+    this.cancelled = true;
+    if (this.state === 'attempt' && this.call) {
+      // The attempt reports the cancellation as its status, which then ends the call.
+      this.call.cancelWithStatus(code, details);
+      return;
+    }
+    // Between attempts (or before the first): stop the pending backoff and end here.
+    this.clearTimer();
+    this.state = 'done';
+    process.nextTick(deliverCancelled, this, { code, details, metadata: new Metadata() });
+  }
+
+  getPeer(): string {
+    return this.call?.getPeer() ?? 'unknown';
+  }
+
+  getAuthContext(): ReturnType<InterceptingCallInterface['getAuthContext']> {
+    return this.call?.getAuthContext() ?? null;
+  }
+
+  // ---- the live attempt's listener (one-argument methods: we start attempts ourselves) -------
+
+  onReceiveMetadata(metadata: Metadata): void {
+    if (this.state !== 'attempt') return;
+    this.commit();
+    this.listener?.onReceiveMetadata?.(metadata);
+  }
+
+  onReceiveMessage(message: unknown): void {
+    if (this.state !== 'attempt') return;
+    if (!this.options.method_definition.responseStream) {
+      this.response = message;
+      this.hasResponse = true;
+      return;
+    }
+    this.commit();
+    this.listener?.onReceiveMessage?.(message);
+  }
+
+  onReceiveStatus(status: StatusObject): void {
+    if (this.state !== 'attempt') return;
+    if (status.code === Status.OK) {
+      this.shared.budget?.recordSuccess();
+      this.finish(status);
+    } else if (this.cancelled) {
+      this.finish(status);
+    } else {
+      this.attemptFailed(status);
+    }
+  }
+
+  // ---- attempts --------------------------------------------------------------------------
+
+  private startAttempt(): void {
+    this.state = 'attempt';
+    this.attempts++;
+    const ctx = this.ctx;
+    // Everything below us runs per attempt and may read the call context: run it in the caller's.
+    if (callContextStorage.getStore() === ctx) this.launchAttempt();
+    else if (ctx) callContextStorage.run(ctx, launch, this);
+    else callContextStorage.exit(launch, this);
+  }
+
+  /** Creates and starts one attempt, replaying what the caller has sent so far. (Internal.) */
+  launchAttempt(): void {
+    let metadata = this.metadata!;
+    if (this.attempts > 1) {
+      metadata = metadata.clone();
+      metadata.set(PREVIOUS_ATTEMPTS_KEY, String(this.attempts - 1));
+    }
+    let options = this.options;
+    if (this.policy.perAttemptTimeoutMs !== Infinity) {
+      const attemptDeadline = this.shared.now() + this.policy.perAttemptTimeoutMs;
+      this.attemptDeadline = attemptDeadline < this.deadline ? attemptDeadline : Infinity;
+      if (this.attemptDeadline !== Infinity) options = { ...options, deadline: attemptDeadline };
+    }
+    const call = this.nextCall(options);
+    this.call = call;
+    call.start(metadata, this);
+    if (this.attempts === 1 || this.call !== call || this.state !== 'attempt') return; // ended during start
+    if (this.hasRequest) call.sendMessage(this.request);
+    if (this.buffer) this.replayBuffer(call);
+    if (this.halfClosed) call.halfClose();
+    if (this.readStarted) call.startRead();
+  }
+
+  private attemptFailed(status: StatusObject): void {
+    const shared = this.shared;
+    const method = this.options.method_definition.path;
+    const metadata = status.metadata;
+    if (metadata.get(PREVIOUS_ATTEMPTS_KEY).length > 0) {
+      warnDoubleRetry(`the channel retried ${method} itself (grpc-previous-rpc-attempts in the response): a service-config retryPolicy is active`);
+    }
+    if (shared.budget && shared.table.classify(status.code, method).retry !== 'never' && localFailureKind(metadata) === undefined) {
+      shared.budget.recordFailure();
+    }
+    const now = shared.now();
+    const decision = decideRetry(
+      {
+        code: status.code,
+        metadata,
+        attempts: this.attempts,
+        committed: this.committed,
+        attemptTimedOut: status.code === Status.DEADLINE_EXCEEDED && this.attemptDeadline !== Infinity,
+      },
+      {
+        method,
+        idempotent: this.policy.idempotent,
+        table: shared.table,
+        maxAttempts: this.policy.maxAttempts,
+        maxPushbackMs: this.policy.maxPushbackMs,
+        now,
+        deadline: this.deadline,
+        backoffMs: () => backoffDelayMs(this.policy, this.backoffRetries + 1, this.previousDelayMs, shared.random),
+      },
+    );
+    if (!decision.retry) {
+      this.giveUp(decision.outOfTime ? outOfTimeStatus(status, this.attempts, decision) : status, decision.reason, status.code);
+    } else if (shared.budget && !shared.budget.tryAcquireRetry()) {
+      emitSafely(shared.onEvent, { type: 'budget-exhausted', method, target: shared.target });
+      this.giveUp(status, 'budget', status.code);
+    } else {
+      this.scheduleRetry(decision.delayMs, decision.pushback, status.code);
+    }
+  }
+
+  private scheduleRetry(delayMs: number, pushback: boolean, code: number): void {
+    this.state = 'backoff';
+    // Drop the failed attempt's placeholder response (grpc-js sends null before a failure).
+    this.response = undefined;
+    this.hasResponse = false;
+    if (pushback) {
+      // Pushback sets this delay and restarts the exponential sequence (gRFC A6).
+      this.backoffRetries = 0;
+      this.previousDelayMs = 0;
+    } else {
+      this.backoffRetries++;
+      this.previousDelayMs = delayMs;
+    }
+    const shared = this.shared;
+    if (shared.onEvent) {
+      emitSafely(shared.onEvent, {
+        type: 'retry',
+        method: this.options.method_definition.path,
+        target: shared.target,
+        attempt: this.attempts + 1,
+        delayMs,
+        code,
+        pushback,
+        traceId: this.traceId(),
+      });
+    }
+    // Not unref'd: a process awaiting this call must not exit mid-backoff. It is always cleared
+    // on cancellation and never outlives the deadline.
+    this.timer = setTimeout(backoffEnded, delayMs, this);
+  }
+
+  /** The backoff timer fired. (Internal.) */
+  backoffEnded(): void {
+    this.timer = undefined;
+    if (this.state === 'backoff') this.startAttempt();
+  }
+
+  private giveUp(status: StatusObject, reason: GiveUpReason, lastCode: number): void {
+    const shared = this.shared;
+    if (shared.onEvent) {
+      emitSafely(shared.onEvent, {
+        type: 'give-up',
+        method: this.options.method_definition.path,
+        target: shared.target,
+        attempts: this.attempts,
+        code: lastCode,
+        reason,
+        traceId: this.traceId(),
+      });
+    }
+    this.finish(status);
+  }
+
+  /** Ends the logical call with `status` (the last attempt's, normally). (Internal.) */
+  finish(status: StatusObject): void {
+    this.state = 'done';
+    this.clearTimer();
+    if (this.attempts > 1) status.metadata.set(ATTEMPTS_KEY, String(this.attempts));
+    const listener = this.listener;
+    const hasResponse = this.hasResponse;
+    const response = this.response;
+    this.request = this.response = this.buffer = undefined;
+    if (hasResponse) listener?.onReceiveMessage?.(response);
+    listener?.onReceiveStatus?.(status);
+  }
+
+  // ---- commit and client-stream replay ------------------------------------------------------
+
+  /** No more attempts: what the caller has seen cannot be taken back. */
+  private commit(): void {
+    if (this.committed) return;
+    this.committed = true;
+    this.request = undefined;
+    this.hasRequest = false;
+    if (this.state === 'attempt') this.buffer = undefined;
+  }
+
+  private bufferMessage(context: MessageContext, message: unknown): void {
+    const buffer = this.buffer!;
+    const live = this.state === 'attempt';
+    if (!this.committed) {
+      this.bufferedBytes += serializedSize(this.options, message);
+      if (this.bufferedBytes > this.shared.bufferMaxBytes) this.commit();
+    }
+    if (live) {
+      if (!this.committed) buffer.push({ message, context: undefined });
+      this.call?.sendMessageWithContext(context, message);
+    } else {
+      // Between attempts: the next attempt sends it (and completes the write) when it starts.
+      buffer.push({ message, context });
+    }
+  }
+
+  private replayBuffer(call: InterceptingCallInterface): void {
+    const buffer = this.buffer!;
+    for (const entry of buffer) {
+      const context = entry.context ?? {};
+      entry.context = undefined;
+      call.sendMessageWithContext(context, entry.message);
+    }
+    if (this.committed) this.buffer = undefined;
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** The trace id for events: the context's, else the one the trace interceptor sent. */
+  private traceId(): string | undefined {
+    if (this.ctx) return this.ctx.traceId;
+    const header = this.metadata?.get('traceparent')[0];
+    return typeof header === 'string' ? parseTraceParent(header)?.traceId : undefined;
+  }
+}
+
+function launch(call: RetryingCall): void {
+  call.launchAttempt();
+}
+
+function backoffEnded(call: RetryingCall): void {
+  call.backoffEnded();
+}
+
+function deliverCancelled(call: RetryingCall, status: StatusObject): void {
+  call.finish(status);
+}
+
+function serializedSize(options: InterceptorOptions, message: unknown): number {
+  try {
+    return options.method_definition.requestSerialize(message).length;
+  } catch {
+    return Infinity; // the attempt fails on it anyway; do not keep it for replay
+  }
+}
+
+/**
+ * A retry was due but its wait would end at or after the deadline: fail now with
+ * DEADLINE_EXCEEDED (the same fail-fast the deadline interceptor applies before sending) rather
+ * than sleep into the deadline. The last attempt's trailers are kept.
+ */
+function outOfTimeStatus(last: StatusObject, attempts: number, decision: Extract<RetryDecision, { retry: false }>): StatusObject {
+  const { delayMs, remainingMs } = decision.outOfTime!;
+  const details =
+    `Deadline exceeded while retrying: attempt ${attempts + 1} would start after the deadline ` +
+    `(wait ${delayMs} ms, ${Math.max(0, Math.floor(remainingMs))} ms left); ` +
+    `attempt ${attempts} failed with ${statusName(last.code)}: ${last.details}`;
+  return { code: Status.DEADLINE_EXCEEDED, details, metadata: last.metadata };
+}
