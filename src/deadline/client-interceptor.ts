@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CancelReason } from '../context/call-context';
-import { callContextStorage, type CancellableContext, type Unsubscribe } from '../context/scope';
+import { callContextStorage, type CancellableContext } from '../context/scope';
 import { resilienceCallOptions } from '../options/call-options';
 import { functionOption, objectOption } from '../options/validate';
 import { localFailureStatus } from '../status/local-failure';
@@ -67,41 +67,40 @@ export function deadlineClientInterceptor(options: DeadlineClientOptions = {}): 
       );
     }
 
-    const inner = nextCall(deadline === callerDeadline || deadline === Infinity ? callOptions : { ...callOptions, deadline });
+    const inner = nextCall(deadline === callerDeadline || deadline === Infinity ? callOptions : withDeadline(callOptions, deadline));
     if (!inherit || !policy.propagateCancellation) return new grpc.InterceptingCall(inner);
-    const link = new CancellationLink(inner);
-    link.unsubscribe = inherit.onCancel(link.cancel);
-    return link.unsubscribe ? new grpc.InterceptingCall(inner, link.requester) : new grpc.InterceptingCall(inner);
+    return linkCancellation(inherit, inner);
   };
 }
 
-/** Ties one outgoing call to the incoming call's cancellation until the outgoing call ends. */
-class CancellationLink {
-  unsubscribe: Unsubscribe | undefined;
+/** A copy of the options with another deadline (Object.assign: several times faster than a spread in V8). */
+function withDeadline(options: grpc.InterceptorOptions, deadline: number): grpc.InterceptorOptions {
+  const copy = Object.assign({}, options);
+  copy.deadline = deadline;
+  return copy;
+}
 
-  constructor(private readonly inner: ReturnType<grpc.NextCall>) {}
-
-  readonly cancel = (reason: CancelReason): void => {
-    this.unsubscribe = undefined;
+/**
+ * Ties the outgoing call to the incoming call's cancellation until the outgoing call ends (the
+ * status listener unsubscribes, so a long-lived incoming stream does not collect listeners).
+ */
+function linkCancellation(ctx: CancellableContext, inner: ReturnType<grpc.NextCall>): grpc.InterceptingCall {
+  let unsubscribe = ctx.onCancel((reason: CancelReason) => {
+    unsubscribe = undefined;
     if (reason === 'deadline') {
-      this.inner.cancelWithStatus(grpc.status.DEADLINE_EXCEEDED, 'Cancelled: the deadline of the incoming call passed');
+      inner.cancelWithStatus(grpc.status.DEADLINE_EXCEEDED, 'Cancelled: the deadline of the incoming call passed');
     } else {
-      this.inner.cancelWithStatus(grpc.status.CANCELLED, 'Cancelled: the incoming call was cancelled by its client');
+      inner.cancelWithStatus(grpc.status.CANCELLED, 'Cancelled: the incoming call was cancelled by its client');
     }
+  });
+  if (!unsubscribe) return new grpc.InterceptingCall(inner);
+  const onReceiveStatus = (status: grpc.StatusObject, next: (status: grpc.StatusObject) => void): void => {
+    const done = unsubscribe;
+    unsubscribe = undefined;
+    done?.();
+    next(status);
   };
-
-  private readonly listener: grpc.Listener = {
-    onReceiveStatus: (status, next) => {
-      const unsubscribe = this.unsubscribe;
-      this.unsubscribe = undefined;
-      unsubscribe?.();
-      next(status);
-    },
-  };
-
-  readonly requester: grpc.Requester = {
-    start: (metadata, _listener, next) => next(metadata, this.listener),
-  };
+  return new grpc.InterceptingCall(inner, { start: (metadata, _listener, next) => next(metadata, { onReceiveStatus }) });
 }
 
 /** Fails a call made after the incoming call was cancelled by its client: not sent. */
