@@ -42,7 +42,7 @@ export function deadlineClientInterceptor(options: DeadlineClientOptions = {}): 
     const ctx = callContextStorage.getStore();
     const method = callOptions.method_definition.path;
     const override = resilienceCallOptions(callOptions)?.deadline;
-    const policy: DeadlinePolicy = override ? { ...policies.forMethod(method), ...override } : policies.forMethod(method);
+    const policy: DeadlinePolicy = override ? Object.assign({}, policies.forMethod(method), override) : policies.forMethod(method);
 
     const t = now();
     if (ctx && ctx.finished && policy.propagateCancellation && ctx.signal.aborted && ctx.deadline > t) {
