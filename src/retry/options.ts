@@ -28,14 +28,20 @@ export interface RetryOptions extends RetryOverrides {
   readonly service?: ServiceDefinitionLike | readonly ServiceDefinitionLike[];
   /** The status table (or options for one); the default table when absent. */
   readonly statusTable?: StatusTable | StatusTableOptions;
-  /** The retry budget: options for a new one, a shared instance, or false for none. */
+  /**
+   * The retry budget: options for the budgets this interceptor keeps per channel target, one
+   * instance shared by every target (and whatever else it is given to), or false for none.
+   */
   readonly budget?: RetryBudget | RetryBudgetOptions | false;
   /**
    * Retry client-streaming and bidi calls too, replaying the messages sent so far, as long as they
    * fit in `maxBytes` (serialized). Off by default: those calls pass through unretried.
    */
   readonly bufferClientStreams?: false | { readonly maxBytes: number };
-  /** A label for the channel target, carried in events. */
+  /**
+   * The target name used for the budget and in events. Default: the channel target grpc-js
+   * reports for the call (`dns:host:port`).
+   */
   readonly target?: string;
   /** The client's channel options: a service-config retryPolicy there is warned about once. */
   readonly channelOptions?: ChannelOptions;
@@ -51,7 +57,8 @@ export interface ResolvedRetryOptions {
   /** The policy for a method: global, service and method layers, proto idempotency applied. */
   policyFor(path: string): RetryPolicy;
   readonly table: StatusTable;
-  readonly budget: RetryBudget | undefined;
+  /** The budget of a target (undefined when budgets are off). */
+  budgetFor(target: string): RetryBudget | undefined;
   /** Replay-buffer cap for client-streaming and bidi calls; 0 when they are not retried. */
   readonly bufferMaxBytes: number;
   readonly target: string | undefined;
@@ -106,7 +113,7 @@ export function resolveRetryOptions(options: RetryOptions = {}, name = 'retry'):
   return {
     policyFor,
     table: resolveStatusTable(o.statusTable),
-    budget: resolveBudget(name, o.budget, now),
+    budgetFor: resolveBudgets(name, o.budget, now),
     bufferMaxBytes: resolveBuffer(name, o.bufferClientStreams),
     target: stringOption(`${name}.target`, o.target),
     channelOptions: plainObject(`${name}.channelOptions`, o.channelOptions),
@@ -152,10 +159,24 @@ function compileMethods(
   return { perService, perMethod };
 }
 
-function resolveBudget(name: string, value: RetryOptions['budget'], now: () => number): RetryBudget | undefined {
-  if (value === false) return undefined;
-  if (isRetryBudget(value)) return value;
-  return createRetryBudget({ clock: now, ...(value as RetryBudgetOptions | undefined) }, `${name}.budget`);
+/** The most targets one interceptor keeps a budget for; the oldest is dropped beyond it. */
+const BUDGET_TARGET_LIMIT = 256;
+
+function resolveBudgets(name: string, value: RetryOptions['budget'], now: () => number): (target: string) => RetryBudget | undefined {
+  if (value === false) return () => undefined;
+  if (isRetryBudget(value)) return () => value;
+  const options: RetryBudgetOptions = { clock: now, ...(value as RetryBudgetOptions | undefined) };
+  createRetryBudget(options, `${name}.budget`); // validate now, not on the first call
+  const budgets = new Map<string, RetryBudget>();
+  return (target) => {
+    let budget = budgets.get(target);
+    if (budget === undefined) {
+      if (budgets.size >= BUDGET_TARGET_LIMIT) budgets.delete(budgets.keys().next().value as string);
+      budget = createRetryBudget(options, `${name}.budget`);
+      budgets.set(target, budget);
+    }
+    return budget;
+  };
 }
 
 function resolveBuffer(name: string, value: RetryOptions['bufferClientStreams']): number {

@@ -14,6 +14,7 @@ import type { GiveUpReason } from '../telemetry/events';
 import { parseTraceParent } from '../trace/traceparent';
 import { backoffDelayMs } from './backoff';
 import { decideRetry, type RetryDecision } from './decide';
+import type { RetryBudget } from './budget';
 import type { ResolvedRetryOptions } from './options';
 import type { RetryPolicy } from './policy';
 import { warnDoubleRetry } from './service-config';
@@ -72,6 +73,9 @@ export class RetryingCall implements InterceptingCallInterface {
   /** Exponent and previous delay for the next backoff (pushback resets both). */
   private backoffRetries = 0;
   private previousDelayMs = 0;
+  /** The channel target (or the configured name) and its budget, known once the first attempt exists. */
+  private target: string | undefined;
+  private budget: RetryBudget | undefined;
 
   constructor(
     private readonly options: InterceptorOptions,
@@ -92,7 +96,6 @@ export class RetryingCall implements InterceptingCallInterface {
   start(metadata: Metadata, listener?: Partial<InterceptingListener>): void {
     this.listener = listener;
     this.metadata = metadata;
-    this.shared.budget?.recordRequest();
     this.startAttempt();
   }
 
@@ -172,7 +175,7 @@ export class RetryingCall implements InterceptingCallInterface {
   onReceiveStatus(status: StatusObject): void {
     if (this.state !== 'attempt') return;
     if (status.code === Status.OK) {
-      this.shared.budget?.recordSuccess();
+      this.budget?.recordSuccess();
       this.finish(status);
     } else if (this.cancelled) {
       this.finish(status);
@@ -208,6 +211,12 @@ export class RetryingCall implements InterceptingCallInterface {
     }
     const call = this.nextCall(options);
     this.call = call;
+    if (this.attempts === 1) {
+      // Before start, grpc-js reports the channel target as the peer.
+      this.target = this.shared.target ?? channelTarget(call);
+      this.budget = this.shared.budgetFor(this.target);
+      this.budget?.recordRequest();
+    }
     call.start(metadata, this);
     if (this.attempts === 1 || this.call !== call || this.state !== 'attempt') return; // ended during start
     if (this.hasRequest) call.sendMessage(this.request);
@@ -223,8 +232,9 @@ export class RetryingCall implements InterceptingCallInterface {
     if (metadata.get(PREVIOUS_ATTEMPTS_KEY).length > 0) {
       warnDoubleRetry(`the channel retried ${method} itself (grpc-previous-rpc-attempts in the response): a service-config retryPolicy is active`);
     }
-    if (shared.budget && shared.table.classify(status.code, method).retry !== 'never' && localFailureKind(metadata) === undefined) {
-      shared.budget.recordFailure();
+    const budget = this.budget;
+    if (budget && shared.table.classify(status.code, method).retry !== 'never' && localFailureKind(metadata) === undefined) {
+      budget.recordFailure();
     }
     const now = shared.now();
     const decision = decideRetry(
@@ -248,8 +258,8 @@ export class RetryingCall implements InterceptingCallInterface {
     );
     if (!decision.retry) {
       this.giveUp(decision.outOfTime ? outOfTimeStatus(status, this.attempts, decision) : status, decision.reason, status.code);
-    } else if (shared.budget && !shared.budget.tryAcquireRetry()) {
-      emitSafely(shared.onEvent, { type: 'budget-exhausted', method, target: shared.target });
+    } else if (budget && !budget.tryAcquireRetry()) {
+      emitSafely(shared.onEvent, { type: 'budget-exhausted', method, target: this.target });
       this.giveUp(status, 'budget', status.code);
     } else {
       this.scheduleRetry(decision.delayMs, decision.pushback, status.code);
@@ -274,7 +284,7 @@ export class RetryingCall implements InterceptingCallInterface {
       emitSafely(shared.onEvent, {
         type: 'retry',
         method: this.options.method_definition.path,
-        target: shared.target,
+        target: this.target,
         attempt: this.attempts + 1,
         delayMs,
         code,
@@ -299,7 +309,7 @@ export class RetryingCall implements InterceptingCallInterface {
       emitSafely(shared.onEvent, {
         type: 'give-up',
         method: this.options.method_definition.path,
-        target: shared.target,
+        target: this.target,
         attempts: this.attempts,
         code: lastCode,
         reason,
@@ -374,6 +384,11 @@ export class RetryingCall implements InterceptingCallInterface {
     const header = this.metadata?.get('traceparent')[0];
     return typeof header === 'string' ? parseTraceParent(header)?.traceId : undefined;
   }
+}
+
+function channelTarget(call: InterceptingCallInterface): string {
+  const peer = call.getPeer();
+  return peer && peer !== 'unknown' ? peer : 'default';
 }
 
 function launch(call: RetryingCall): void {

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { UserServiceService } from '../../examples/gen/example/users/v1/users';
 import { withResilience, resilienceCallOptions } from '../../src/options/call-options';
+import { createRetryBudget } from '../../src/retry/budget';
 import { protoIdempotency } from '../../src/retry/idempotency';
 import { resolveRetryOptions } from '../../src/retry/options';
 import { DEFAULT_RETRY_POLICY } from '../../src/retry/policy';
@@ -83,7 +84,10 @@ describe('resolveRetryOptions', () => {
     });
     const resolved = resolveRetryOptions();
     expect(resolved.policyFor('/a.B/C')).toEqual(DEFAULT_RETRY_POLICY);
-    expect(resolved.budget?.snapshot().tokens).toBe(10);
+    expect(resolved.budgetFor('dns:a:1')?.snapshot().tokens).toBe(10);
+    // One budget per target, kept across calls.
+    expect(resolved.budgetFor('dns:a:1')).toBe(resolved.budgetFor('dns:a:1'));
+    expect(resolved.budgetFor('dns:b:1')).not.toBe(resolved.budgetFor('dns:a:1'));
     expect(resolved.bufferMaxBytes).toBe(0);
   });
 
@@ -146,7 +150,11 @@ describe('resolveRetryOptions', () => {
     expect(() => resolveRetryOptions({ onEvent: 'log' as never })).toThrow('retry.onEvent must be a function');
     expect(() => resolveRetryOptions({ target: '' })).toThrow('retry.target must be a non-empty string');
     expect(() => retryClientInterceptor({ statusTable: { overrides: { BOGUS: {} } } })).toThrow('"BOGUS" is not a gRPC status code');
-    expect(resolveRetryOptions({ budget: false }).budget).toBeUndefined();
+    expect(resolveRetryOptions({ budget: false }).budgetFor('dns:a:1')).toBeUndefined();
+    const shared = createRetryBudget();
+    const resolved = resolveRetryOptions({ budget: shared });
+    expect(resolved.budgetFor('dns:a:1')).toBe(shared);
+    expect(resolved.budgetFor('dns:b:1')).toBe(shared);
   });
 });
 
