@@ -1,0 +1,170 @@
+import { status, type Metadata } from '@grpc/grpc-js';
+import { readRetryInfoMs } from '../details/read';
+import { isKnownStatusCode, parseStatusCode, statusName } from '../status/codes';
+import { localFailureKind, type LocalFailureKind } from '../status/local-failure';
+import { numberOption, objectOption } from '../options/validate';
+import { PUSHBACK_KEY } from './status-builder';
+
+/** A status received from an outgoing call: a grpc-js `ServiceError` (or its shape). */
+export interface DownstreamStatus {
+  readonly code: number;
+  readonly details: string;
+  readonly metadata: Metadata;
+}
+
+/** What the caller gets for a downstream code, unless overridden. */
+export type DownstreamRule = number | 'by-deadline' | 'by-cancellation';
+
+export interface DownstreamOptions {
+  /**
+   * Overrides of the propagation table: downstream code → code sent to the caller (numbers or
+   * names, e.g. `{ NOT_FOUND: 'NOT_FOUND' }`). Defaults: UNAVAILABLE, RESOURCE_EXHAUSTED →
+   * UNAVAILABLE; DEADLINE_EXCEEDED → by deadline; CANCELLED → by cancellation; others → INTERNAL.
+   */
+  readonly codes?: Readonly<Record<string | number, string | number>>;
+  /**
+   * A downstream DEADLINE_EXCEEDED becomes DEADLINE_EXCEEDED when the incoming call has at most
+   * this many milliseconds left (else UNAVAILABLE). Default 50; keep it ≥ the client `deadline.marginMs`.
+   */
+  readonly deadlineMarginMs?: number;
+}
+
+export interface ResolvedDownstream {
+  readonly rules: readonly DownstreamRule[];
+  readonly deadlineMarginMs: number;
+}
+
+/** The default propagation table (issue: what a caller sees when a dependency fails). */
+function defaultRule(code: number): DownstreamRule {
+  switch (code) {
+    case status.UNAVAILABLE:
+    case status.RESOURCE_EXHAUSTED:
+      return status.UNAVAILABLE;
+    case status.DEADLINE_EXCEEDED:
+      return 'by-deadline';
+    case status.CANCELLED:
+      return 'by-cancellation';
+    default:
+      return status.INTERNAL;
+  }
+}
+
+export function resolveDownstreamOptions(value: unknown, name: string): ResolvedDownstream {
+  const o = objectOption<DownstreamOptions>(name, value, ['codes', 'deadlineMarginMs']);
+  const rules: DownstreamRule[] = Array.from({ length: 17 }, (_, code) => defaultRule(code));
+  const codes: object = o.codes ?? {};
+  if (typeof codes !== 'object' || codes === null || Array.isArray(codes)) {
+    throw new TypeError(`${name}.codes must be an object like { NOT_FOUND: 'NOT_FOUND' }; got ${String(codes)}`);
+  }
+  for (const [key, target] of Object.entries(codes)) {
+    const from = parseStatusCode(/^\d+$/.test(key) ? Number(key) : key);
+    const to = parseStatusCode(target);
+    if (from === undefined || from === status.OK) {
+      throw new TypeError(`${name}.codes: "${key}" is not a non-OK gRPC status code (1–16 or a name like UNAVAILABLE)`);
+    }
+    if (to === undefined || to === status.OK) {
+      throw new TypeError(`${name}.codes["${key}"] must be a non-OK gRPC status code (1–16 or a name); got ${String(target)}`);
+    }
+    rules[from] = to;
+  }
+  return {
+    rules,
+    deadlineMarginMs: numberOption(`${name}.deadlineMarginMs`, o.deadlineMarginMs, 50, 0, 60_000),
+  };
+}
+
+function isMetadataLike(value: unknown): value is Metadata {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Metadata).get === 'function' &&
+    typeof (value as Metadata).getMap === 'function'
+  );
+}
+
+/** True for a status received from an outgoing call (grpc-js `ServiceError` shape). */
+export function isDownstreamStatus(value: unknown): value is DownstreamStatus {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<DownstreamStatus>;
+  return typeof v.code === 'number' && Number.isInteger(v.code) && typeof v.details === 'string' && isMetadataLike(v.metadata);
+}
+
+const MAX_CAUSE_DEPTH = 16;
+
+/** The downstream status in `error` or its `cause` chain (cycle-safe, bounded), if any. */
+export function findDownstreamStatus(error: unknown): DownstreamStatus | undefined {
+  let current: unknown = error;
+  const seen = new Set<unknown>();
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
+    if (typeof current !== 'object' || current === null || seen.has(current)) return undefined;
+    if (isDownstreamStatus(current)) return current;
+    seen.add(current);
+    try {
+      current = (current as { cause?: unknown }).cause;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** What the incoming call looks like when a downstream failure is translated. */
+export interface IncomingCallState {
+  /** The incoming deadline, epoch ms (Infinity when none). */
+  readonly deadline: number;
+  /** True when the incoming call was cancelled (or its deadline passed) before the status. */
+  readonly cancelled: boolean;
+  readonly now: number;
+}
+
+export interface DownstreamOutcome {
+  readonly code: number;
+  /** RetryInfo delay to send (only with UNAVAILABLE, when the downstream gave one). */
+  readonly retryDelayMs?: number;
+  readonly localFailure?: LocalFailureKind;
+}
+
+/** The pushback or RetryInfo delay the downstream sent, in ms; undefined when none (or "stop"). */
+function downstreamDelayMs(metadata: Metadata): number | undefined {
+  const fromDetails = readRetryInfoMs(metadata);
+  if (fromDetails !== undefined && fromDetails >= 0) return fromDetails;
+  const pushback = metadata.get(PUSHBACK_KEY)[0];
+  if (typeof pushback === 'string' && /^\d{1,9}$/.test(pushback)) return Number(pushback);
+  return undefined;
+}
+
+/** Applies the propagation table to a downstream status. */
+export function translateDownstream(
+  downstream: DownstreamStatus,
+  incoming: IncomingCallState,
+  config: ResolvedDownstream,
+): DownstreamOutcome {
+  const localFailure = localFailureKind(downstream.metadata);
+  const rule: DownstreamRule =
+    localFailure === 'breaker-open'
+      ? status.UNAVAILABLE
+      : isKnownStatusCode(downstream.code)
+        ? config.rules[downstream.code]
+        : status.INTERNAL;
+  let code: number;
+  if (rule === 'by-deadline') {
+    code = incoming.deadline - incoming.now <= config.deadlineMarginMs ? status.DEADLINE_EXCEEDED : status.UNAVAILABLE;
+  } else if (rule === 'by-cancellation') {
+    code = incoming.cancelled ? status.CANCELLED : status.INTERNAL;
+  } else {
+    code = rule;
+  }
+  const retryDelayMs = code === status.UNAVAILABLE ? downstreamDelayMs(downstream.metadata) : undefined;
+  return { code, retryDelayMs, localFailure };
+}
+
+/** For logs: the downstream status with its trailers as a plain object. */
+export function describeDownstream(downstream: DownstreamStatus): Record<string, unknown> {
+  let trailers: Record<string, unknown> = {};
+  try {
+    trailers = downstream.metadata.getMap();
+  } catch {
+    // a Metadata look-alike without a working getMap
+  }
+  return { code: downstream.code, codeName: statusName(downstream.code), details: downstream.details, metadata: trailers };
+}

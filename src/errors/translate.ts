@@ -1,0 +1,163 @@
+import { status, type Metadata } from '@grpc/grpc-js';
+import { readRichStatus } from '../details/read';
+import { retryInfoDetail } from '../details/codec';
+import type { DebugInfo, ErrorDetail } from '../details/types';
+import { classifyStatus } from '../status/classify';
+import { isKnownStatusCode } from '../status/codes';
+import type { ErrorTranslatedEvent } from '../telemetry/events';
+import { findDownstreamStatus, translateDownstream, type DownstreamStatus, type IncomingCallState } from './downstream';
+import type { FailureRecord, MapError } from './failure-record';
+import { DEPENDENCY_UNAVAILABLE_TEXT, genericText, withTraceId } from './generic-messages';
+import type { ErrorLogLevel } from './logger';
+import type { ResolvedErrorTranslation } from './options';
+import { isPublicError, type PublicError } from './public-error';
+import { buildStatus, publicErrorStatus, serviceOfPath, type OutgoingStatus, type StatusEnvelope } from './status-builder';
+
+export type TranslationKind = ErrorTranslatedEvent['kind'];
+
+/** What reached `sendStatus`, and the original error when wrapService left one. */
+export interface FailureInput {
+  readonly record: FailureRecord | undefined;
+  readonly status: { readonly code: number; readonly details?: string; readonly metadata?: Metadata | null };
+}
+
+export interface TranslationScope {
+  readonly method: string;
+  readonly traceId: string;
+  readonly incoming: IncomingCallState;
+  readonly config: Pick<
+    ResolvedErrorTranslation,
+    'domain' | 'mapError' | 'debugInfo' | 'trustGrpcStatuses' | 'statusTable' | 'downstream'
+  >;
+}
+
+export interface Translation {
+  readonly status: OutgoingStatus;
+  readonly kind: TranslationKind;
+  /** The code the failure carried, when it had one. */
+  readonly fromCode?: number;
+  readonly level: ErrorLogLevel;
+  readonly downstream?: DownstreamStatus;
+}
+
+let reportedMapperFailure = false;
+
+function applyMapper(mapper: MapError | undefined, error: unknown): PublicError | undefined {
+  if (!mapper) return undefined;
+  try {
+    const mapped = mapper(error);
+    return isPublicError(mapped) ? mapped : undefined;
+  } catch (failure) {
+    if (!reportedMapperFailure) {
+      reportedMapperFailure = true;
+      process.emitWarning(`grpc-resilience: mapError threw (${safeText(failure)}); the error is treated as unmapped`);
+    }
+    return undefined;
+  }
+}
+
+/** `String(value)` that never throws (hostile objects may have throwing toString). */
+export function safeText(value: unknown): string {
+  try {
+    if (value instanceof Error) return `${value.name}: ${value.message}`;
+    return String(value);
+  } catch {
+    return '[unprintable]';
+  }
+}
+
+function debugInfoOf(error: unknown, fallbackDetail: string | undefined): DebugInfo {
+  let stack = '';
+  let detail = fallbackDetail ?? '';
+  try {
+    if (error instanceof Error) {
+      stack = String(error.stack ?? '');
+      detail = String(error.message);
+    } else if (error !== undefined) {
+      detail = safeText(error);
+    }
+  } catch {
+    // hostile getters: keep what we have
+  }
+  return { stackEntries: stack ? stack.split('\n') : [], detail };
+}
+
+/** Log level by the code sent: client faults are routine, server faults are errors. */
+function levelFor(code: number, scope: TranslationScope): ErrorLogLevel {
+  if (code === status.INTERNAL || code === status.UNKNOWN || code === status.DATA_LOSS) return 'error';
+  return classifyStatus(code, { method: scope.method, table: scope.config.statusTable }).clientFault ? 'info' : 'warn';
+}
+
+/**
+ * Decides what the client sees for one failed call. Order: PublicError, mapped error, downstream
+ * status (in the error or its cause chain), a status chosen the grpc-js way, anything else (INTERNAL).
+ */
+export function translateFailure(input: FailureInput, scope: TranslationScope): Translation {
+  const { record, status: raw } = input;
+  const config = scope.config;
+  const envelope = (debugSource?: { error: unknown; detail?: string }): StatusEnvelope => ({
+    traceId: scope.traceId,
+    domain: config.domain ?? serviceOfPath(scope.method),
+    debugInfo: debugSource && config.debugInfo ? debugInfoOf(debugSource.error, debugSource.detail) : undefined,
+  });
+  const internal = (fromCode: number | undefined, debug: { error: unknown; detail?: string }): Translation => ({
+    status: buildStatus(status.INTERNAL, withTraceId(genericText(status.INTERNAL), scope.traceId), [], envelope(debug)),
+    kind: 'internal',
+    fromCode,
+    level: 'error',
+  });
+
+  if (record) {
+    const error = record.error;
+    if (isPublicError(error)) {
+      return { status: publicErrorStatus(error, envelope()), kind: 'public', fromCode: error.code, level: levelFor(error.code, scope) };
+    }
+    const mapped = applyMapper(record.mapError, error) ?? applyMapper(config.mapError, error);
+    if (mapped) {
+      return { status: publicErrorStatus(mapped, envelope()), kind: 'mapped', fromCode: mapped.code, level: levelFor(mapped.code, scope) };
+    }
+    const downstream = findDownstreamStatus(error);
+    if (downstream) {
+      const outcome = translateDownstream(downstream, scope.incoming, config.downstream);
+      const text = outcome.code === status.UNAVAILABLE ? DEPENDENCY_UNAVAILABLE_TEXT : genericText(outcome.code);
+      const details: ErrorDetail[] = outcome.retryDelayMs === undefined ? [] : [retryInfoDetail(outcome.retryDelayMs)];
+      return {
+        status: buildStatus(outcome.code, withTraceId(text, scope.traceId), details, envelope({ error })),
+        kind: 'downstream',
+        fromCode: downstream.code,
+        level: outcome.code === status.INTERNAL ? 'error' : 'warn',
+        downstream,
+      };
+    }
+    if (record.origin === 'thrown') return internal(undefined, { error });
+  }
+  return grpcStyle(raw, record?.error, scope, envelope, internal);
+}
+
+/** A status picked the grpc-js way (`callback({ code, details })`, `emit('error', …)`), or produced by grpc-js. */
+function grpcStyle(
+  raw: FailureInput['status'],
+  error: unknown,
+  scope: TranslationScope,
+  envelope: (debug?: { error: unknown; detail?: string }) => StatusEnvelope,
+  internal: (fromCode: number | undefined, debug: { error: unknown; detail?: string }) => Translation,
+): Translation {
+  const code = raw.code;
+  const message = typeof raw.details === 'string' ? raw.details : '';
+  const usable = isKnownStatusCode(code) && code !== status.OK && code !== status.UNKNOWN;
+  if (usable && scope.config.trustGrpcStatuses) {
+    // Migration mode: code and message verbatim; the handler's own details minus any DebugInfo.
+    const own = readRichStatus(raw.metadata ?? undefined)?.details ?? [];
+    const kept = own.filter((d) => d.type !== 'DebugInfo' && d.type !== 'RequestInfo');
+    return { status: buildStatus(code, message, kept, envelope()), kind: 'grpc-status', fromCode: code, level: levelFor(code, scope) };
+  }
+  if (usable && classifyStatus(code, { method: scope.method, table: scope.config.statusTable }).exposable) {
+    return {
+      status: buildStatus(code, withTraceId(genericText(code), scope.traceId), [], envelope()),
+      kind: 'grpc-status',
+      fromCode: code,
+      level: levelFor(code, scope),
+    };
+  }
+  return internal(code, { error, detail: message });
+}
