@@ -1,0 +1,120 @@
+import * as path from 'node:path';
+import { REPO_ROOT, canPin } from './machine';
+
+export type Mode = 'all' | 'e2e' | 'micro' | 'soak';
+
+export interface BenchConfig {
+  readonly mode: Mode;
+  readonly quick: boolean;
+  readonly command: string;
+  readonly variants?: readonly string[];
+  readonly rounds: number;
+  readonly concurrency: readonly number[];
+  /** Measured time per cell (variant × concurrency × round). */
+  readonly cellMs: number;
+  /** Unmeasured load right before each cell (connection and JIT state back to steady). */
+  readonly cellWarmupMs: number;
+  /** Unmeasured load per variant and concurrency before the first round. */
+  readonly warmupMs: number;
+  readonly pin: boolean;
+  readonly out: string;
+  readonly microIterations: number;
+  readonly microRounds: number;
+  readonly soakCalls: number;
+  readonly soakConcurrency: number;
+  readonly breakerKeys: number;
+}
+
+const USAGE = `usage: npm run bench -- [options]
+  (no mode flag)     end-to-end + micro benchmarks
+  --e2e | --micro | --soak   run only that part (--soak is never part of the default run)
+  --quick            short smoke run (results go to bench/RESULTS-quick.md unless --out)
+  --variants a,b     end-to-end variants to run (the two bare references are always added)
+  --rounds N         rounds of interleaved cells (default 5; quick 2)
+  --duration MS      measured time per cell (default 2000; quick 300)
+  --concurrency 1,64 in-flight calls per client (default 1,64)
+  --iterations N     micro-benchmark calls per cell (default 200000; quick 5000)
+  --calls N          soak calls (default 1000000; quick 60000)
+  --no-pin           do not pin processes to cores
+  --out FILE         results file (default bench/RESULTS.md)`;
+
+function intList(flag: string, value: string | undefined): number[] {
+  const list = (value ?? '').split(',').map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n <= 0)) {
+    throw new Error(`${flag} takes positive integers separated by commas; got ${JSON.stringify(value)}`);
+  }
+  return list;
+}
+
+function positive(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} takes a positive integer; got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): BenchConfig {
+  let mode: Mode = 'all';
+  let quick = false;
+  let variants: string[] | undefined;
+  const given: Record<string, number> = {};
+  let concurrency: number[] | undefined;
+  let pin = true;
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => argv[++i];
+    switch (arg) {
+      case '--e2e':
+      case '--micro':
+      case '--soak':
+        mode = arg.slice(2) as Mode;
+        break;
+      case '--quick':
+        quick = true;
+        break;
+      case '--variants':
+        variants = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        break;
+      case '--rounds':
+      case '--duration':
+      case '--iterations':
+      case '--calls':
+        given[arg] = positive(arg, value());
+        break;
+      case '--concurrency':
+        concurrency = intList(arg, value());
+        break;
+      case '--no-pin':
+        pin = false;
+        break;
+      case '--out':
+        out = value();
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${arg}\n${USAGE}`);
+    }
+  }
+  return {
+    mode,
+    quick,
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    variants,
+    rounds: given['--rounds'] ?? (quick ? 2 : 5),
+    concurrency: concurrency ?? [1, 64],
+    cellMs: given['--duration'] ?? (quick ? 300 : 2000),
+    cellWarmupMs: quick ? 100 : 300,
+    warmupMs: quick ? 300 : 2000,
+    pin: pin && canPin(),
+    out: path.resolve(REPO_ROOT, out ?? (quick ? 'bench/RESULTS-quick.md' : 'bench/RESULTS.md')),
+    microIterations: given['--iterations'] ?? (quick ? 5000 : 200_000),
+    microRounds: quick ? 3 : 7,
+    soakCalls: given['--calls'] ?? (quick ? 60_000 : 1_000_000),
+    soakConcurrency: 64,
+    breakerKeys: 10_000,
+  };
+}

@@ -1,0 +1,81 @@
+import { readdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from './machine';
+
+/**
+ * Child processes run plain JavaScript: bench/ and src/ are transpiled file by file (no bundling,
+ * so `require` order — which the OpenTelemetry variant depends on — is unchanged) into a
+ * per-run folder inside the repository (so node_modules resolves). Running children through
+ * the tsx loader instead would add its loader thread (~40 MB RSS) to every measured process.
+ */
+
+let built: string | undefined;
+
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...tsFiles(full));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(full);
+  }
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Output folders of earlier runs that were interrupted before they could clean up. */
+function removeStale(root: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^run-(\d+)$/.exec(name)?.[1]);
+    if (pid && !isAlive(pid)) rmSync(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
+/** Builds once per parent process; returns the output root, or undefined when esbuild is unavailable. */
+export function buildChildren(): string | undefined {
+  if (built !== undefined) return built || undefined;
+  let esbuild: typeof import('esbuild');
+  try {
+    esbuild = require('esbuild') as typeof import('esbuild');
+  } catch {
+    built = '';
+    return undefined;
+  }
+  const root = path.join(REPO_ROOT, 'bench', '.build');
+  removeStale(root);
+  const outdir = path.join(root, `run-${process.pid}`);
+  esbuild.buildSync({
+    entryPoints: [...tsFiles(path.join(REPO_ROOT, 'bench')), ...tsFiles(path.join(REPO_ROOT, 'src'))],
+    outdir,
+    outbase: REPO_ROOT,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    bundle: false,
+    logLevel: 'error',
+  });
+  process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
+  built = outdir;
+  return outdir;
+}
+
+/** The command line for a child entry (`bench/...ts`): built JavaScript when possible, else tsx. */
+export function childCommand(entry: string): { nodeArgs: string[]; script: string } {
+  const out = buildChildren();
+  if (out) return { nodeArgs: [], script: path.join(out, entry.replace(/\.ts$/, '.js')) };
+  return { nodeArgs: ['--import', 'tsx'], script: path.resolve(REPO_ROOT, entry) };
+}

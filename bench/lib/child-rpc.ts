@@ -1,0 +1,22 @@
+/** The child side of `spawnChild`: answers typed requests from the parent over IPC. */
+
+type Handler = (message: Record<string, unknown>) => unknown;
+
+export function serveParent(handlers: Record<string, Handler>): void {
+  if (!process.send) throw new Error('this file is a benchmark child process; run it through `npm run bench`');
+  process.on('message', async (message: { id: number; type: string } & Record<string, unknown>) => {
+    if (message.type === 'exit') {
+      process.exit(0);
+    }
+    try {
+      const handler = handlers[message.type];
+      if (!handler) throw new Error(`unknown request ${message.type}`);
+      const result = await handler(message);
+      process.send!({ id: message.id, result });
+    } catch (e) {
+      process.send!({ id: message.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    }
+  });
+  // Exit with the parent rather than linger as an orphan.
+  process.on('disconnect', () => process.exit(0));
+}

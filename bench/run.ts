@@ -1,0 +1,52 @@
+import { parseArgs, type BenchConfig } from './lib/args';
+import { machineBlock } from './lib/machine';
+import { writeSection } from './lib/markdown';
+import { piecesSummary } from './lib/pieces';
+import { runE2e } from './e2e/orchestrate';
+import { e2eMarkdown, e2eSummary } from './e2e/report';
+import { runMicroInChild } from './micro/orchestrate';
+import { microMarkdown, microSummary } from './micro/report';
+import { runSoak } from './soak/orchestrate';
+import { soakMarkdown, soakSummary } from './soak/report';
+
+/** `npm run bench`: end-to-end + micro benchmarks by default, or one part; see docs/bench.md. */
+
+const SECTION_ORDER = ['e2e', 'micro', 'soak'];
+
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+async function e2e(config: BenchConfig): Promise<void> {
+  const started = new Date();
+  const run = await runE2e(config, log);
+  const md = e2eMarkdown(run, config, machineBlock(config.command, config.pin, started), piecesSummary());
+  writeSection(config.out, 'e2e', md, SECTION_ORDER);
+  console.log(`\nend-to-end summary\n${e2eSummary(run, config)}\n`);
+}
+
+async function micro(config: BenchConfig): Promise<void> {
+  const started = new Date();
+  const result = await runMicroInChild(config, log);
+  writeSection(config.out, 'micro', microMarkdown(result, config, machineBlock(config.command, config.pin, started)), SECTION_ORDER);
+  console.log(`\nmicro-benchmark summary\n${microSummary(result)}\n`);
+}
+
+async function soak(config: BenchConfig): Promise<void> {
+  const started = new Date();
+  const result = await runSoak(config, log);
+  writeSection(config.out, 'soak', soakMarkdown(result, config, machineBlock(config.command, config.pin, started)), SECTION_ORDER);
+  console.log(`\nsoak summary\n${soakSummary(result)}\n`);
+}
+
+async function main(): Promise<void> {
+  const config = parseArgs(process.argv.slice(2));
+  log(`mode ${config.mode}${config.quick ? ' (quick)' : ''}; pinning ${config.pin ? 'on' : 'off'}; results → ${config.out}`);
+  if (config.mode === 'all' || config.mode === 'e2e') await e2e(config);
+  if (config.mode === 'all' || config.mode === 'micro') await micro(config);
+  if (config.mode === 'soak') await soak(config);
+  log(`wrote ${config.out}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exitCode = 1;
+});
