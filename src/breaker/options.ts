@@ -111,7 +111,7 @@ export function resolveBreakerTuning(o: BreakerTuning, name: string): ResolvedBr
       Number.MAX_SAFE_INTEGER,
     ),
     onEvent: functionOption<EventHandler>(`${name}.onEvent`, o.onEvent),
-    clock: functionOption<() => number>(`${name}.clock`, o.clock) ?? Date.now,
+    clock: functionOption<() => number>(`${name}.clock`, o.clock) ?? (() => Date.now()),
   };
 }
 
