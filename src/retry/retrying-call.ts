@@ -17,18 +17,13 @@ import { decideRetry, type RetryDecision } from './decide';
 import type { RetryBudget } from './budget';
 import type { ResolvedRetryOptions } from './options';
 import type { RetryPolicy } from './policy';
+import { RequestReplay } from './request-replay';
 import { warnDoubleRetry } from './service-config';
 import { ATTEMPTS_KEY, PREVIOUS_ATTEMPTS_KEY } from './wire';
 
 /** What `nextCall(options)` returns (grpc-js does not export the interface by name). */
 export type InterceptingCallInterface = ReturnType<NextCall>;
 type MessageContext = Parameters<InterceptingCallInterface['sendMessageWithContext']>[0];
-
-/** A client-stream message kept for replay; `context` is dropped once an attempt has taken it. */
-interface BufferedMessage {
-  readonly message: unknown;
-  context: MessageContext | undefined;
-}
 
 type State = 'idle' | 'attempt' | 'backoff' | 'done';
 
@@ -58,9 +53,8 @@ export class RetryingCall implements InterceptingCallInterface {
   /** The request of a unary-request call, resent by each attempt. */
   private request: unknown;
   private hasRequest = false;
-  /** Client-stream messages kept for replay (bufferClientStreams), and their serialized size. */
-  private buffer: BufferedMessage[] | undefined;
-  private bufferedBytes = 0;
+  /** Client-streaming and bidi (bufferClientStreams): the messages each attempt is sent. */
+  private readonly replay: RequestReplay | undefined;
 
   /** A unary response, held until its attempt's status says whether it is the answer. */
   private response: unknown;
@@ -88,7 +82,9 @@ export class RetryingCall implements InterceptingCallInterface {
     const deadline = options.deadline;
     const ms = deadline === undefined ? Infinity : typeof deadline === 'number' ? deadline : deadline.getTime();
     this.deadline = Number.isNaN(ms) ? Infinity : ms;
-    if (options.method_definition.requestStream) this.buffer = [];
+    if (options.method_definition.requestStream) {
+      this.replay = new RequestReplay(shared.bufferMaxBytes, (message) => serializedSize(options, message));
+    }
   }
 
   // ---- the call, as driven by the layers above -------------------------------------------
@@ -104,15 +100,13 @@ export class RetryingCall implements InterceptingCallInterface {
       context.callback?.(); // the call is over: complete the write so a writer is not left waiting
       return;
     }
-    if (this.buffer === undefined) {
-      if (!this.options.method_definition.requestStream) {
-        this.request = message;
-        this.hasRequest = true;
-      }
-      if (this.state === 'attempt') this.call?.sendMessageWithContext(context, message);
+    if (this.replay) {
+      if (!this.replay.write(context, message)) this.commit(); // too big to replay
       return;
     }
-    this.bufferMessage(context, message);
+    this.request = message;
+    this.hasRequest = true;
+    if (this.state === 'attempt') this.call?.sendMessageWithContext(context, message);
   }
 
   sendMessage(message: unknown): void {
@@ -122,7 +116,8 @@ export class RetryingCall implements InterceptingCallInterface {
   halfClose(): void {
     if (this.state === 'done') return;
     this.halfClosed = true;
-    if (this.state === 'attempt') this.call?.halfClose();
+    if (this.replay) this.replay.halfClose();
+    else if (this.state === 'attempt') this.call?.halfClose();
   }
 
   startRead(): void {
@@ -174,6 +169,7 @@ export class RetryingCall implements InterceptingCallInterface {
 
   onReceiveStatus(status: StatusObject): void {
     if (this.state !== 'attempt') return;
+    this.replay?.detach();
     if (status.code === Status.OK) {
       this.budget?.recordSuccess();
       this.finish(status);
@@ -218,10 +214,11 @@ export class RetryingCall implements InterceptingCallInterface {
       this.budget?.recordRequest();
     }
     call.start(metadata, this);
-    if (this.attempts === 1 || this.call !== call || this.state !== 'attempt') return; // ended during start
+    if (this.call !== call || this.state !== 'attempt') return; // ended during start
+    this.replay?.attach(call);
+    if (this.attempts === 1) return; // the caller sends (and reads) through us from here on
     if (this.hasRequest) call.sendMessage(this.request);
-    if (this.buffer) this.replayBuffer(call);
-    if (this.halfClosed) call.halfClose();
+    if (this.halfClosed && !this.replay) call.halfClose();
     if (this.readStarted) call.startRead();
   }
 
@@ -327,12 +324,13 @@ export class RetryingCall implements InterceptingCallInterface {
     const listener = this.listener;
     const hasResponse = this.hasResponse;
     const response = this.response;
-    this.request = this.response = this.buffer = undefined;
+    this.request = this.response = undefined;
+    this.replay?.release();
     if (hasResponse) listener?.onReceiveMessage?.(response);
     listener?.onReceiveStatus?.(status);
   }
 
-  // ---- commit and client-stream replay ------------------------------------------------------
+  // ---- commit ---------------------------------------------------------------------------------
 
   /** No more attempts: what the caller has seen cannot be taken back. */
   private commit(): void {
@@ -340,33 +338,7 @@ export class RetryingCall implements InterceptingCallInterface {
     this.committed = true;
     this.request = undefined;
     this.hasRequest = false;
-    if (this.state === 'attempt') this.buffer = undefined;
-  }
-
-  private bufferMessage(context: MessageContext, message: unknown): void {
-    const buffer = this.buffer!;
-    const live = this.state === 'attempt';
-    if (!this.committed) {
-      this.bufferedBytes += serializedSize(this.options, message);
-      if (this.bufferedBytes > this.shared.bufferMaxBytes) this.commit();
-    }
-    if (live) {
-      if (!this.committed) buffer.push({ message, context: undefined });
-      this.call?.sendMessageWithContext(context, message);
-    } else {
-      // Between attempts: the next attempt sends it (and completes the write) when it starts.
-      buffer.push({ message, context });
-    }
-  }
-
-  private replayBuffer(call: InterceptingCallInterface): void {
-    const buffer = this.buffer!;
-    for (const entry of buffer) {
-      const context = entry.context ?? {};
-      entry.context = undefined;
-      call.sendMessageWithContext(context, entry.message);
-    }
-    if (this.committed) this.buffer = undefined;
+    this.replay?.commit();
   }
 
   // ---- helpers -------------------------------------------------------------------------------
