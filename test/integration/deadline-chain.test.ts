@@ -7,8 +7,11 @@ import { echoClient, sleep, startEchoServer, type EchoClient, type EchoMessage, 
 import { answeringImpl, CALL_KINDS, callKind, type KindResult } from '../helpers/call-kinds';
 
 const MARGIN = 10;
-/** Timer lateness and transit allowed on a loaded 2-core machine. */
-const TOLERANCE = 100;
+/**
+ * Timer lateness and transit allowed: 0–3 ms on an idle machine, but up to ~75 ms was measured
+ * with the 2 shared cores saturated by parallel test files.
+ */
+const TOLERANCE = 150;
 
 const serverStack = () => ({ interceptors: [callContextServerInterceptor(), deadlineServerInterceptor()] });
 const clientStack = () => ({ interceptors: [deadlineClientInterceptor({ marginMs: MARGIN })] });
@@ -108,13 +111,14 @@ describe('deadline propagation along A → B → C (real servers)', () => {
       expect(status.code).toBe(grpc.status.DEADLINE_EXCEEDED);
       await sleep(TOLERANCE); // let B and C finish recording
       const [A, B, C] = [hops.A[0], hops.B[0], hops.C[0]];
-      expect(A.deadline).toBeLessThanOrEqual(clientDeadline + TOLERANCE);
+      const seen = JSON.stringify({ clientDeadline, A, B, C }); // shown when an assertion fails
+      expect(A.deadline, seen).toBeLessThanOrEqual(clientDeadline + TOLERANCE);
       for (const [up, down] of [[A, B], [B, C]] as const) {
         // What the downstream server was given (its timeout) is at most what the upstream had left
         // when it sent, minus the margin (+1: grpc-timeout is rounded up to whole milliseconds).
         const given = down.deadline - down.arrivedAt;
-        expect(up.sent!.deadline).toBe(up.deadline - MARGIN);
-        expect(given).toBeLessThanOrEqual(up.deadline - up.sent!.at - MARGIN + 1);
+        expect(up.sent!.deadline, seen).toBe(up.deadline - MARGIN);
+        expect(given, seen).toBeLessThanOrEqual(up.deadline - up.sent!.at - MARGIN + 1);
       }
       // Propagation error per hop: how much later the downstream deadline is than upstream − margin
       // (the timeout is relative, so the time in transit is added to it).
@@ -122,21 +126,21 @@ describe('deadline propagation along A → B → C (real servers)', () => {
       const bc = C.deadline - (B.deadline - MARGIN);
       errors[0].push(ab);
       errors[1].push(bc);
-      expect(ab).toBeGreaterThanOrEqual(0);
-      expect(bc).toBeGreaterThanOrEqual(0);
-      expect(ab).toBeLessThanOrEqual(TOLERANCE);
-      expect(bc).toBeLessThanOrEqual(TOLERANCE);
+      expect(ab, seen).toBeGreaterThanOrEqual(0);
+      expect(bc, seen).toBeGreaterThanOrEqual(0);
+      expect(ab, seen).toBeLessThanOrEqual(TOLERANCE);
+      expect(bc, seen).toBeLessThanOrEqual(TOLERANCE);
       // When A's deadline passes, B and C have already been told (their deadlines are earlier).
       for (const [hop, depth] of [[B, 1], [C, 2]] as const) {
         // The upstream client's own timer (at the same deadline, minus transit) may reset the stream
         // a moment before the server's timer fires, which the server sees as a cancel.
-        expect(['DeadlineExceededError', 'AbortError']).toContain(hop.abort?.reason);
-        expect(hop.abort!.at).toBeGreaterThanOrEqual(A.deadline - depth * MARGIN - TOLERANCE);
-        expect(hop.abort!.at).toBeLessThanOrEqual(A.deadline + TOLERANCE);
+        expect(['DeadlineExceededError', 'AbortError'], seen).toContain(hop.abort?.reason);
+        expect(hop.abort!.at, seen).toBeGreaterThanOrEqual(A.deadline - depth * MARGIN - TOLERANCE);
+        expect(hop.abort!.at, seen).toBeLessThanOrEqual(A.deadline + TOLERANCE);
       }
       // The outgoing calls ended with DEADLINE_EXCEEDED, not later than the upstream deadline.
-      expect(A.downstream?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
-      expect(B.downstream?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      expect(A.downstream?.code, seen).toBe(grpc.status.DEADLINE_EXCEEDED);
+      expect(B.downstream?.code, seen).toBe(grpc.status.DEADLINE_EXCEEDED);
       const late = [B.abort!.at - B.deadline, C.abort!.at - C.deadline];
       lateness.push(...late);
       console.log(
