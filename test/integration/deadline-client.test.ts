@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCallContext, runDetached, runWithCallContext, ServerCallState } from '../../src/context';
 import { deadlineClientInterceptor, MAX_TIMEOUT_MS, type DeadlineClientOptions } from '../../src/deadline';
 import { withResilience } from '../../src/options/call-options';
@@ -54,8 +54,11 @@ describe('deadline client interceptor (real server)', () => {
   });
 
   describe('the deadline a call gets (injected clock)', () => {
-    const T = Date.now();
+    let T = 0;
     const now = () => T;
+    beforeEach(() => {
+      T = Date.now();
+    });
 
     it('applies the default timeout when the caller set none and there is no context', async () => {
       const seen: grpc.InterceptorOptions[] = [];
@@ -132,8 +135,11 @@ describe('deadline client interceptor (real server)', () => {
   });
 
   describe('per-call settings through call options (all four call types)', () => {
-    const T = Date.now();
+    let T = 0;
     const now = () => T;
+    beforeEach(() => {
+      T = Date.now();
+    });
 
     for (const kind of CALL_KINDS) {
       it(`${kind}: withResilience overrides the method policy for one call`, async () => {

@@ -48,7 +48,7 @@ describe('deadline server interceptor (real servers)', () => {
 
   beforeAll(async () => {
     shedding = await start({ minRemainingMs: 100, onEvent: (e) => events.push(e) });
-    perMethod = await start({ minRemainingMs: 100, methods: { [ECHO_PATHS.unary]: { minRemainingMs: 0 } } });
+    perMethod = await start({ minRemainingMs: 5000, methods: { [ECHO_PATHS.unary]: { minRemainingMs: 0 } } });
     unprotected = await start(undefined);
   });
 
@@ -95,7 +95,7 @@ describe('deadline server interceptor (real servers)', () => {
   });
 
   it('applies per-method minimums', async () => {
-    const deadline = () => ({ callOptions: { deadline: Date.now() + 50 } });
+    const deadline = () => ({ callOptions: { deadline: Date.now() + 2000 } });
     expect((await callKind(perMethod, 'unary', {}, deadline())).status.code).toBe(grpc.status.OK);
     expect((await callKind(perMethod, 'serverStream', {}, deadline())).status.code).toBe(grpc.status.DEADLINE_EXCEEDED);
   });
