@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCallContext, runDetached, runWithCallContext, ServerCallState } from '../../src/context';
 import { deadlineClientInterceptor, MAX_TIMEOUT_MS, type DeadlineClientOptions } from '../../src/deadline';
 import { withResilience } from '../../src/options/call-options';
+import { traceClientInterceptor } from '../../src/trace/client-interceptor';
 import { localFailureKind } from '../../src/status';
 import type { ResilienceEvent } from '../../src/telemetry';
 import { ECHO_PATHS, echoClient, sleep, startEchoServer, type EchoClient, type TestServer } from '../helpers';
@@ -194,6 +195,26 @@ describe('deadline client interceptor (real server)', () => {
       });
       sync = false;
       expect(await settled).toBe(grpc.status.DEADLINE_EXCEEDED);
+    });
+
+    it('composes under the trace interceptor: the local failure carries the trace id', async () => {
+      const c = echoClient(server.address, { interceptors: [traceClientInterceptor(), deadlineClientInterceptor()] });
+      clients.push(c);
+      const ctx = createCallContext({ traceId: 'cd'.repeat(16), timeoutMs: 0 });
+      const { status } = await runWithCallContext(ctx, () => callKind(c, 'bidi', {}));
+      expect(status.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      expect(status.metadata.get('x-trace-id')).toEqual(['cd'.repeat(16)]);
+      expect(localFailureKind(status.metadata)).toBe('deadline');
+    });
+
+    it('a caller cancelling before the local failure is delivered gets CANCELLED, like a real call', async () => {
+      const c = client({});
+      const settled = new Promise<grpc.StatusObject>((resolve) => {
+        const call = c.unary({}, new grpc.Metadata(), { deadline: Date.now() - 1 }, () => {});
+        call.on('status', resolve);
+        call.cancel();
+      });
+      expect((await settled).code).toBe(grpc.status.CANCELLED);
     });
 
     it('never touches the network: a fresh channel stays IDLE', async () => {
