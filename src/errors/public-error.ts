@@ -21,8 +21,11 @@ export type StatusCodeInput = status | number | string;
 export class PublicError extends Error {
   /** The status code sent to the client (1–16, never OK). */
   readonly code: status;
-  /** The google.rpc details sent to the client, validated and complete. */
-  readonly details: readonly PublicErrorDetail[];
+  /**
+   * The google.rpc details sent to the client, validated and complete. (Not `details`: in grpc-js
+   * that name is the status message, and a PublicError must stay passable to `callback(err)`.)
+   */
+  readonly errorDetails: readonly PublicErrorDetail[];
 
   /**
    * @param code a non-OK gRPC status code (number or name)
@@ -48,7 +51,7 @@ export class PublicError extends Error {
     }
     super(message, options);
     this.code = parsed;
-    this.details = Object.freeze(normalisePublicDetails(details));
+    this.errorDetails = Object.freeze(normalisePublicDetails(details));
   }
 
   /** The canonical name of `code`, e.g. `NOT_FOUND`. */

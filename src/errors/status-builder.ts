@@ -61,7 +61,7 @@ export function buildStatus(
 
 /** The status of a PublicError: its code, message verbatim and details. */
 export function publicErrorStatus(error: PublicError, envelope: StatusEnvelope): OutgoingStatus {
-  return buildStatus(error.code, error.message, error.details, envelope);
+  return buildStatus(error.code, error.message, error.errorDetails, envelope);
 }
 
 /** The gRPC service of a method path (`/pkg.Service/Method` → `pkg.Service`): the default domain. */
