@@ -102,8 +102,12 @@ export interface FallbackEvent {
   readonly target?: string;
   /** The code of the failure the fallback replaced. */
   readonly code: number;
-  /** Whether the fallback produced a response (false: it threw, the original error stands). */
+  /** Whether the fallback produced a response (false: it threw or declined, the original error stands). */
   readonly succeeded: boolean;
+  /** Why the call failed: its breaker refused it, no time was left to send it, or a server fault. */
+  readonly reason?: 'breaker-open' | 'deadline' | 'server-fault';
+  /** What the fallback threw or rejected with, when it did. */
+  readonly error?: unknown;
 }
 
 /** A call failed locally for lack of time (client) or was shed on arrival (server). */

@@ -1,0 +1,67 @@
+import type { Metadata, ServiceError } from '@grpc/grpc-js';
+import { functionOption, objectOption } from '../options/validate';
+import type { EventHandler } from '../telemetry/events';
+import { KEY_OPTION_KEYS, resolveKeyOptions, type BreakerKeyOptions, type ResolvedKeyOptions } from './options';
+
+/** Why a call failed when its fallback ran. */
+export type FallbackReason = 'breaker-open' | 'deadline' | 'server-fault';
+
+export interface FallbackContext {
+  /** Full method path (`/pkg.Service/Method`). */
+  readonly method: string;
+  /** The breaker key of the call (same naming as the breaker interceptor). */
+  readonly key: string;
+  readonly target: string;
+  /** `breaker-open`: refused locally by its breaker; `deadline`: not sent for lack of time; `server-fault`: failed with a code the status table counts as a server fault. */
+  readonly reason: FallbackReason;
+  /** The metadata the call was sent with. */
+  readonly requestMetadata: Metadata;
+}
+
+/**
+ * Produces a degraded response for a failed call. Unary methods: return the response (or a
+ * promise of it). Server-streaming methods: return the messages as an array, an iterable or an
+ * async iterable (or a promise of one). Return `undefined` to decline; throw or reject to fail:
+ * either way the original error reaches the caller.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type FallbackHandler<Request = any, Response = any> = (
+  request: Request,
+  error: ServiceError,
+  ctx: FallbackContext,
+) => Response | PromiseLike<Response | undefined> | Iterable<Response> | AsyncIterable<Response> | undefined;
+
+/** Fallbacks keyed by full method path. */
+export type FallbackMap = Readonly<Record<string, FallbackHandler>>;
+
+export interface FallbackOptions extends BreakerKeyOptions {
+  /** Receives a `fallback` event each time a fallback runs. */
+  readonly onEvent?: EventHandler;
+}
+
+export interface ResolvedFallbackOptions extends ResolvedKeyOptions {
+  readonly handlers: ReadonlyMap<string, FallbackHandler>;
+  readonly onEvent: EventHandler | undefined;
+}
+
+const METHOD_PATH = /^\/[^/\s]+\/[^/\s]+$/;
+
+export function resolveFallbackOptions(fallbacks: unknown, options: unknown, name = 'fallback'): ResolvedFallbackOptions {
+  if (fallbacks === null || typeof fallbacks !== 'object' || Array.isArray(fallbacks)) {
+    throw new TypeError(`${name} must be an object of fallbacks keyed by method path ('/pkg.Service/Method'); got ${Array.isArray(fallbacks) ? 'an array' : String(fallbacks)}`);
+  }
+  const handlers = new Map<string, FallbackHandler>();
+  for (const [path, handler] of Object.entries(fallbacks)) {
+    if (!METHOD_PATH.test(path)) {
+      throw new TypeError(`${name}: "${path}" is not a full method path like '/pkg.Service/Method'`);
+    }
+    const fn = functionOption<FallbackHandler>(`${name}["${path}"]`, handler);
+    if (fn) handlers.set(path, fn);
+  }
+  const o = objectOption<FallbackOptions>(`${name} options`, options, [...KEY_OPTION_KEYS, 'onEvent']);
+  return {
+    ...resolveKeyOptions(o, `${name} options`),
+    handlers,
+    onEvent: functionOption<EventHandler>(`${name} options.onEvent`, o.onEvent),
+  };
+}
