@@ -5,7 +5,10 @@ import { resolveTraceOptions, type ResolvedTraceOptions, type TraceOptions } fro
 import { callContextStorage } from './scope';
 import { ServerCallState } from './server-call-state';
 
-/** grpc-js servers fail calls whose deadline is ≥ 2^31 ms away; treat those as "no deadline". */
+/** A cancel this close to the deadline is the client's deadline timer, not a decision to give up. */
+const DEADLINE_CANCEL_SLACK_MS = 25;
+
+/** Epoch ms of a grpc-js deadline (Infinity when the caller set none). */
 function deadlineMs(deadline: grpc.Deadline): number {
   const ms = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(ms) ? ms : Infinity;
@@ -60,7 +63,9 @@ class ContextCall {
     onCancel: () => {
       // grpc-js calls onCancel at the end of every call; only an end without our status is a cancellation.
       if (this.statusSent || !this.state) return;
-      this.state.cancel(this.state.deadline <= Date.now() ? 'deadline' : 'cancelled');
+      // A client's own deadline timer fires slightly before ours (the timeout travelled): count a
+      // cancel within the slack of the deadline as the deadline passing.
+      this.state.cancel(this.state.deadline - Date.now() <= DEADLINE_CANCEL_SLACK_MS ? 'deadline' : 'cancelled');
     },
   };
 
