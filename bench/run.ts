@@ -1,4 +1,5 @@
 import { parseArgs, type BenchConfig } from './lib/args';
+import { removeBuild } from './lib/build';
 import { machineBlock } from './lib/machine';
 import { writeSection } from './lib/markdown';
 import { piecesSummary } from './lib/pieces';
@@ -45,6 +46,12 @@ async function main(): Promise<void> {
   if (config.mode === 'soak') await soak(config);
   log(`wrote ${config.out}`);
 }
+
+// Ctrl-C: children exit with their IPC channel; the build folder goes with us.
+process.once('SIGINT', () => {
+  removeBuild();
+  process.exit(130);
+});
 
 main().catch((e: unknown) => {
   console.error(e instanceof Error ? (e.stack ?? e.message) : e);

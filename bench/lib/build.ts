@@ -58,19 +58,32 @@ export function buildChildren(): string | undefined {
   const root = path.join(REPO_ROOT, 'bench', '.build');
   removeStale(root);
   const outdir = path.join(root, `run-${process.pid}`);
-  esbuild.buildSync({
-    entryPoints: [...tsFiles(path.join(REPO_ROOT, 'bench')), ...tsFiles(path.join(REPO_ROOT, 'src'))],
-    outdir,
-    outbase: REPO_ROOT,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    bundle: false,
-    logLevel: 'error',
-  });
-  process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
+  try {
+    esbuild.buildSync({
+      entryPoints: [...tsFiles(path.join(REPO_ROOT, 'bench')), ...tsFiles(path.join(REPO_ROOT, 'src'))],
+      outdir,
+      outbase: REPO_ROOT,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      bundle: false,
+      logLevel: 'silent',
+    });
+  } catch (e) {
+    console.warn(`[bench] could not pre-build the child processes (${(e as Error).message.split('\n')[0]}); running them through tsx`);
+    rmSync(outdir, { recursive: true, force: true });
+    built = '';
+    return undefined;
+  }
+  process.on('exit', removeBuild);
   built = outdir;
   return outdir;
+}
+
+/** Deletes this process's build (also done on exit; test runners may end workers without an exit event). */
+export function removeBuild(): void {
+  if (built) rmSync(built, { recursive: true, force: true });
+  built = undefined;
 }
 
 /** The command line for a child entry (`bench/...ts`): built JavaScript when possible, else tsx. */

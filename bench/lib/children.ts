@@ -10,7 +10,12 @@ export interface Child {
   request<T>(type: string, payload?: object): Promise<T>;
   /** Asks the child to exit; kills it if it has not after a grace period. */
   close(): Promise<void>;
+  /** Lines the child wrote to stdout/stderr (only the first few are echoed). */
+  readonly outputLines: () => number;
 }
+
+/** Echo this many lines of a child's output, then only count (a stack logging every failure floods). */
+const ECHOED_LINES = 10;
 
 export interface SpawnOptions {
   /** Core to pin the child to with taskset; undefined = no pinning. */
@@ -36,9 +41,20 @@ export function spawnChild(name: string, entry: string, args: readonly string[],
       : ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]];
   const child: ChildProcess = spawn(cmd, argv, {
     cwd: REPO_ROOT,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, ...options.env },
   });
+  let lines = 0;
+  const echo = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (line.length === 0) continue;
+      lines++;
+      if (lines <= ECHOED_LINES) process.stderr.write(`[${name}] ${line}\n`);
+      else if (lines === ECHOED_LINES + 1) process.stderr.write(`[${name}] … further output counted, not shown\n`);
+    }
+  };
+  child.stdout?.on('data', echo);
+  child.stderr?.on('data', echo);
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let exited = false;
@@ -60,6 +76,7 @@ export function spawnChild(name: string, entry: string, args: readonly string[],
   return {
     name,
     pid: child.pid,
+    outputLines: () => lines,
     request<T>(type: string, payload: object = {}): Promise<T> {
       if (exited) return Promise.reject(new Error(`${name} has exited`));
       const id = nextId++;

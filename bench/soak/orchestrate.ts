@@ -9,6 +9,8 @@ export interface SoakResult {
   readonly server: { counts: { attempts: number; injected: number }; samples: readonly MemorySample[] };
   readonly breakerKeys: BreakerKeysResult;
   readonly sampleEveryMs: number;
+  /** Lines the soak client and server wrote (e.g. a logger reporting every failure). */
+  readonly outputLines: { client: number; server: number };
 }
 
 /** The soak: a pinned client and server (both with --expose-gc), then the breaker-keys measurement. */
@@ -40,5 +42,11 @@ export async function runSoak(config: BenchConfig, log: (line: string) => void):
   } finally {
     await keys.close();
   }
-  return { client: clientResult, server: serverResult, breakerKeys, sampleEveryMs };
+  return {
+    client: clientResult,
+    server: serverResult,
+    breakerKeys,
+    sampleEveryMs,
+    outputLines: { client: client.outputLines(), server: server.outputLines() },
+  };
 }

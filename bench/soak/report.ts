@@ -87,6 +87,7 @@ export function soakMarkdown(result: SoakResult, config: BenchConfig, machine: s
     `- failed locally by our stack (never sent): ${Object.entries(c.localByKind).map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ') || 'none'}`,
     `- server: ${fmtInt(s.counts.attempts)} attempts received, ${fmtInt(s.counts.injected)} failed by injection; ` +
       `attempts beyond one per sent call (retries): ${fmtInt(s.counts.attempts - reached)}`,
+    `- output lines written (logs): client ${fmtInt(result.outputLines.client)}, server ${fmtInt(result.outputLines.server)}`,
     '',
     '### Memory trend after warm-up',
     '',
@@ -113,14 +114,23 @@ export function soakMarkdown(result: SoakResult, config: BenchConfig, machine: s
     parts.push(`Skipped: ${b.skipped ?? 'no result'}.`, '');
   } else {
     parts.push(
-      `Calls through \`${b.exportName}\` alone (default options) over the fake channel, each to a distinct method; heap after full GCs, relative to a warmed-up baseline.`,
+      `Calls through \`${b.exportName}\` alone over the fake channel, each to a method never called before; heap after full GCs, relative to a warmed-up baseline. ` +
+        '"bytes per key" divides by the breakers the registry holds (by the keys called when it does not say).',
       '',
       table(
-        ['distinct keys', 'heap Δ MiB', 'bytes per key', 'RSS Δ MiB', 'timers Δ'],
-        b.steps.map((x) => [fmtInt(x.keys), mib(x.heapDelta), fmtInt(x.heapDelta / x.keys), mib(x.rssDelta), String(x.timersDelta)]),
+        ['setup', 'distinct keys called', 'breakers kept', 'heap Δ MiB', 'bytes per key', 'RSS Δ MiB', 'timers Δ'],
+        b.steps.map((x) => [
+          x.setup,
+          fmtInt(x.keys),
+          x.kept === undefined ? '–' : fmtInt(x.kept),
+          mib(x.heapDelta),
+          x.setup.includes('dispose') ? '–' : fmtInt(x.heapDelta / Math.max(1, x.kept ?? x.keys)),
+          mib(x.rssDelta),
+          String(x.timersDelta),
+        ]),
       ),
       '',
-      'If the registry is bounded below these key counts, the second row stays near the first (the bound holds) and "bytes per key" divides by keys called, not keys kept.',
+      ...(b.notes ?? []).map((n) => `- ${n}`),
       '',
     );
   }
@@ -136,7 +146,11 @@ export function soakSummary(result: SoakResult): string {
     `  server heap ${fmt(s.heapPerMillion / 1024, 1)} KiB/1M calls (r² ${fmt(s.r2, 2)}): ${s.verdict}`,
   ];
   const b = result.breakerKeys;
-  if (b.steps) for (const x of b.steps) lines.push(`  breaker keys ${x.keys}: ${fmtInt(x.heapDelta / x.keys)} bytes/key, timers +${x.timersDelta}`);
+  if (b.steps) {
+    for (const x of b.steps) {
+      lines.push(`  breakers (${x.setup}) ${x.keys} keys, kept ${x.kept ?? '?'}: heap +${mib(x.heapDelta)} MiB, timers +${x.timersDelta}`);
+    }
+  }
   else lines.push(`  breaker keys skipped: ${b.skipped}`);
   return lines.join('\n');
 }
