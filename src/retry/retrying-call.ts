@@ -47,6 +47,8 @@ export class RetryingCall implements InterceptingCallInterface {
   /** Response headers or a response message reached the caller, or replay is impossible. */
   private committed = false;
   private cancelled = false;
+  /** A cancellation that came before `start`: delivered once there is a listener. */
+  private cancelledBeforeStart: StatusObject | undefined;
   private halfClosed = false;
   private readStarted = false;
 
@@ -92,7 +94,8 @@ export class RetryingCall implements InterceptingCallInterface {
   start(metadata: Metadata, listener?: Partial<InterceptingListener>): void {
     this.listener = listener;
     this.metadata = metadata;
-    this.startAttempt();
+    if (this.cancelledBeforeStart) process.nextTick(deliverCancelled, this, this.cancelledBeforeStart);
+    else this.startAttempt();
   }
 
   sendMessageWithContext(context: MessageContext, message: unknown): void {
@@ -135,9 +138,12 @@ export class RetryingCall implements InterceptingCallInterface {
       return;
     }
     // Between attempts (or before the first): stop the pending backoff and end here.
+    const status: StatusObject = { code, details, metadata: new Metadata() };
+    const started = this.state !== 'idle';
     this.clearTimer();
     this.state = 'done';
-    process.nextTick(deliverCancelled, this, { code, details, metadata: new Metadata() });
+    if (started) process.nextTick(deliverCancelled, this, status);
+    else this.cancelledBeforeStart = status;
   }
 
   getPeer(): string {
