@@ -1,27 +1,128 @@
 import type * as grpc from '@grpc/grpc-js';
+import { breakerClientInterceptor, type BreakerOptions } from './breaker/interceptor';
+import type { BreakerRegistry } from './breaker/registry';
+import { fallbackClientInterceptor } from './breaker/fallback-interceptor';
+import type { FallbackMap } from './breaker/fallback-options';
 import { callContextServerInterceptor } from './context/server-interceptor';
-import type { TraceOptions } from './trace/options';
-import { traceClientInterceptor } from './trace/client-interceptor';
+import { deadlineClientInterceptor, type DeadlineClientOptions } from './deadline/client-interceptor';
+import { deadlineServerInterceptor, type DeadlineServerOptions } from './deadline/server-interceptor';
+import { errorTranslationServerInterceptor } from './errors/server-interceptor';
+import type { ErrorTranslationOptions } from './errors/options';
+import type { ErrorLogger } from './errors/logger';
 import { objectOption } from './options/validate';
+import { retryClientInterceptor } from './retry/interceptor';
+import type { RetryOptions } from './retry/options';
+import type { ServiceDefinitionLike } from './retry/idempotency';
+import { resolveStatusTable, type StatusTable, type StatusTableOptions } from './status/table';
+import { attemptObserverClientInterceptor, callObserverClientInterceptor } from './telemetry/client-observer';
+import { observeHandler, type ObserveOptions } from './telemetry/observe';
+import { callObserverServerInterceptor } from './telemetry/server-observer';
+import { resolveTraceOptions, type TraceOptions } from './trace/options';
+import { traceClientInterceptor } from './trace/client-interceptor';
 
-export interface ClientStackOptions {
-  /** Trace headers (W3C `traceparent`; the plain trace-id header when configured). */
+/** Options every concern reads from the stack, not from its own section. */
+type Shared = 'onEvent' | 'statusTable';
+
+export interface ClientStackOptions extends ObserveOptions {
+  /**
+   * Name of the target in breaker keys, retry budgets, events and metrics. Default: the channel
+   * target grpc-js reports (`dns:host:port`).
+   */
+  readonly target?: string;
+  /** Service definitions whose proto `idempotency_level` marks methods safe to retry. */
+  readonly service?: ServiceDefinitionLike | readonly ServiceDefinitionLike[];
+  /** The status table shared by every interceptor of the stack (or options for one). */
+  readonly statusTable?: StatusTable | StatusTableOptions;
+  /** Trace headers. */
   readonly trace?: TraceOptions;
+  /** Deadline propagation and default deadlines; `false` leaves deadlines to grpc-js. */
+  readonly deadline?: Omit<DeadlineClientOptions, Shared> | false;
+  /** Retries; `false` disables them. */
+  readonly retry?: Omit<RetryOptions, Shared | 'service' | 'target'> | false;
+  /** Circuit breaking; `false` disables it. */
+  readonly breaker?: Omit<BreakerOptions, Shared | 'target'> | false;
+  /** Fallbacks keyed by method path, used when the breaker is open or a call fails with a server fault. */
+  readonly fallback?: FallbackMap;
 }
 
-export interface ServerStackOptions {
+/** The client interceptors, plus what a long-lived client needs to manage them. */
+export type ClientStack = grpc.Interceptor[] & {
+  /** The breakers of this stack (undefined when breaking is off). */
+  readonly breakers: BreakerRegistry | undefined;
+  /** Shuts down every breaker (clears their timers); call when closing the client. */
+  dispose(): void;
+};
+
+export interface ServerStackOptions extends ObserveOptions {
   /** How incoming trace ids are accepted and returned. */
   readonly trace?: TraceOptions;
+  /** Load shedding of calls that arrive with too little time left; `false` disables it. */
+  readonly deadline?: Omit<DeadlineServerOptions, Shared> | false;
+  /** Translation of failures into safe public statuses. */
+  readonly errors?: Omit<ErrorTranslationOptions, Shared | 'traceIdHeader'>;
+  /** The status table (its `exposable` flags decide which chosen codes are kept). */
+  readonly statusTable?: StatusTable | StatusTableOptions;
 }
 
-/** The client stack, outermost first: trace → deadline → retry → breaker. */
-export function clientInterceptors(options: ClientStackOptions = {}): grpc.Interceptor[] {
-  const o = objectOption<ClientStackOptions>('clientInterceptors options', options, ['trace']);
-  return [traceClientInterceptor(o.trace)];
+const CLIENT_KEYS = ['target', 'service', 'statusTable', 'trace', 'deadline', 'retry', 'breaker', 'fallback', 'onEvent', 'metrics', 'logger', 'logs'];
+const SERVER_KEYS = ['trace', 'deadline', 'errors', 'statusTable', 'onEvent', 'metrics', 'logger', 'logs'];
+
+/**
+ * The client stack, outermost first: trace → (call observer) → deadline → fallback → retry →
+ * breaker → (attempt observer). Observers are present only when events, metrics or logs are asked for.
+ */
+export function clientInterceptors(options: ClientStackOptions = {}): ClientStack {
+  const o = objectOption<ClientStackOptions>('clientInterceptors options', options, CLIENT_KEYS);
+  const statusTable = resolveStatusTable(o.statusTable);
+  const onEvent = observeHandler(o);
+  const { target } = o;
+  const section = <T extends object>(name: string, value: T | false | undefined): T | undefined => {
+    if (value === false) return undefined;
+    if (value !== undefined && (value === null || typeof value !== 'object')) {
+      throw new TypeError(`clientInterceptors options: ${name} must be an object or false; got ${String(value)}`);
+    }
+    return (value ?? {}) as T;
+  };
+
+  const list: grpc.Interceptor[] = [traceClientInterceptor(o.trace)];
+  if (onEvent) list.push(callObserverClientInterceptor(onEvent, target));
+  const deadline = section('deadline', o.deadline);
+  if (deadline) list.push(deadlineClientInterceptor({ ...deadline, onEvent }));
+  if (o.fallback !== undefined) list.push(fallbackClientInterceptor(o.fallback, { target, statusTable, onEvent }));
+  const retry = section('retry', o.retry);
+  if (retry) list.push(retryClientInterceptor({ ...retry, service: o.service, target, statusTable, onEvent }));
+  const breakerOptions = section('breaker', o.breaker);
+  const breaker = breakerOptions ? breakerClientInterceptor({ ...breakerOptions, target, statusTable, onEvent }) : undefined;
+  if (breaker) list.push(breaker);
+  if (onEvent) list.push(attemptObserverClientInterceptor(onEvent, target));
+
+  return Object.assign(list, {
+    breakers: breaker?.registry,
+    dispose: () => breaker?.dispose(),
+  });
 }
 
-/** The server stack, outermost first: call context + trace → deadline → error translation. */
+/**
+ * The server stack, outermost first: call context + trace → (call observer) → deadline shedding →
+ * error translation. Register `wrapService` handlers (or callback handlers) with it.
+ */
 export function serverInterceptors(options: ServerStackOptions = {}): grpc.ServerInterceptor[] {
-  const o = objectOption<ServerStackOptions>('serverInterceptors options', options, ['trace']);
-  return [callContextServerInterceptor(o.trace)];
+  const o = objectOption<ServerStackOptions>('serverInterceptors options', options, SERVER_KEYS);
+  const trace = resolveTraceOptions(o.trace);
+  const statusTable = resolveStatusTable(o.statusTable);
+  const onEvent = observeHandler(o);
+  const list: grpc.ServerInterceptor[] = [callContextServerInterceptor(o.trace)];
+  if (onEvent) list.push(callObserverServerInterceptor(onEvent));
+  if (o.deadline !== false) list.push(deadlineServerInterceptor({ ...o.deadline, onEvent }));
+  list.push(
+    errorTranslationServerInterceptor({
+      ...o.errors,
+      // One logger for the stack: the translator writes the original error of each failed call.
+      logger: o.errors?.logger ?? (o.logger as ErrorLogger | undefined),
+      statusTable,
+      traceIdHeader: trace.traceIdHeader,
+      onEvent,
+    }),
+  );
+  return list;
 }

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { isKnownStatusCode, parseStatusCode, statusName } from '../status/codes';
-import { functionOption, objectOption } from '../options/validate';
+import { objectOption } from '../options/validate';
 import type { EventHandler, ResilienceEvent, Side } from './events';
 
 export type LogLevel = 'silent' | 'debug' | 'info' | 'warn' | 'error';
@@ -19,13 +19,16 @@ export interface LogFields {
   readonly [key: string]: unknown;
 }
 
+/** What a function logger receives: the fields plus `level` and `msg`. */
+export type LogEntry = LogFields & { readonly level: Exclude<LogLevel, 'silent'>; readonly msg: string };
+
 /**
  * A pino logger, `console`, or anything with `debug/info/warn/error(fields, message)` methods;
- * or a function `(level, fields, message) => void`.
+ * or a function receiving one entry per line. The error translator takes the same loggers.
  */
 export type Logger =
-  | { debug(fields: object, message: string): void; info(fields: object, message: string): void; warn(fields: object, message: string): void; error(fields: object, message: string): void }
-  | ((level: Exclude<LogLevel, 'silent'>, fields: LogFields, message: string) => void);
+  | { debug?(fields: object, message: string): void; info?(fields: object, message: string): void; warn?(fields: object, message: string): void; error(fields: object, message: string): void }
+  | ((entry: LogEntry) => void);
 
 export interface LogOptions {
   /** Level per code (number or name) for client call ends; merged over the defaults. */
@@ -65,17 +68,16 @@ function resolveLevels(name: string, side: Side, overrides: LogOptions['clientLe
 
 /** Turns events into structured log lines. A logger that throws never changes a call's outcome. */
 export function createLogHandler(logger: Logger, options: LogOptions = {}): EventHandler {
-  if (typeof logger !== 'function' && (logger === null || typeof logger !== 'object' || typeof logger.warn !== 'function')) {
-    throw new TypeError('logger must be a pino/console-like object with debug/info/warn/error methods, or a function (level, fields, message)');
+  if (typeof logger !== 'function' && (logger === null || typeof logger !== 'object' || typeof logger.error !== 'function')) {
+    throw new TypeError('logger must be a pino/console-like object with debug/info/warn/error methods, or a function receiving each entry');
   }
-  if (typeof logger === 'function') functionOption('logger', logger);
   const o = objectOption<LogOptions>('logs', options, ['clientLevels', 'serverLevels']);
   const client = resolveLevels('logs.clientLevels', 'client', o.clientLevels);
   const server = resolveLevels('logs.serverLevels', 'server', o.serverLevels);
   const write = (level: LogLevel, fields: LogFields, message: string) => {
     if (level === 'silent') return;
-    if (typeof logger === 'function') logger(level, fields, message);
-    else logger[level](fields, message);
+    if (typeof logger === 'function') logger({ ...fields, level, msg: message });
+    else (logger[level] ?? logger.error).call(logger, fields, message);
   };
   const levelOf = (side: Side, code: number): LogLevel => (isKnownStatusCode(code) ? (side === 'client' ? client : server)[code] : 'error');
 
