@@ -10,6 +10,12 @@ export {
   type RetryBudgetSnapshot,
 } from './budget';
 export { readPushback, PUSHBACK_KEY, type Pushback } from './pushback';
-export type { GenericServiceDefinitionLike, GrpcServiceDefinitionLike, ServiceDefinitionLike } from './idempotency';
+export { decideRetry, type FailedAttempt, type RetryContext, type RetryDecision } from './decide';
+export {
+  protoIdempotency,
+  type GenericServiceDefinitionLike,
+  type GrpcServiceDefinitionLike,
+  type ServiceDefinitionLike,
+} from './idempotency';
 export { ATTEMPTS_KEY, PREVIOUS_ATTEMPTS_KEY, attemptsOf } from './wire';
 export { DOUBLE_RETRY_WARNING_CODE, serviceConfigRetryPolicy } from './service-config';
