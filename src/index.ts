@@ -21,37 +21,10 @@ export {
 export * from './trace';
 export * from './details';
 export * from './deadline';
-export {
-  retryClientInterceptor,
-  DEFAULT_RETRY_POLICY,
-  MAX_ATTEMPTS_LIMIT,
-  backoffDelayMs,
-  JITTER_MODES,
-  DEFAULT_BUDGET,
-  createRetryBudget,
-  readPushback,
-  PUSHBACK_KEY,
-  decideRetry,
-  protoIdempotency,
-  ATTEMPTS_KEY,
-  PREVIOUS_ATTEMPTS_KEY,
-  attemptsOf,
-  DOUBLE_RETRY_WARNING_CODE,
-  type RetryOptions,
-  type RetryOverrides,
-  type RetryPolicy,
-  type BackoffSettings,
-  type JitterMode,
-  type RandomSource,
-  type RetryBudget,
-  type RetryBudgetOptions,
-  type RetryBudgetSnapshot,
-  type Pushback,
-  type FailedAttempt,
-  type RetryContext,
-  type RetryDecision,
-  type ServiceDefinitionLike as IdempotencySource,
-} from './retry';
+export * from './retry';
+// Both concerns describe service definitions; the wrapService one keeps the plain name.
+export type { ServiceDefinitionLike } from './errors';
+export type { ServiceDefinitionLike as IdempotencySource } from './retry';
 export * from './breaker';
 export * from './errors';
 export {
