@@ -5,7 +5,10 @@ import { writeSection } from './lib/markdown';
 import { piecesSummary } from './lib/pieces';
 import { runE2e } from './e2e/orchestrate';
 import { e2eMarkdown, e2eSummary } from './e2e/report';
-import { runMicroInChild } from './micro/orchestrate';
+import { profileMicroInChild, runMicroInChild } from './micro/orchestrate';
+import { profileE2e } from './e2e/profile';
+import { profileTables } from './lib/profile-report';
+import { fmt } from './lib/markdown';
 import { microMarkdown, microSummary } from './micro/report';
 import { runSoak } from './soak/orchestrate';
 import { soakMarkdown, soakSummary } from './soak/report';
@@ -38,12 +41,50 @@ async function soak(config: BenchConfig): Promise<void> {
   console.log(`\nsoak summary\n${soakSummary(result)}\n`);
 }
 
+async function profile(config: BenchConfig, id: string): Promise<void> {
+  const started = new Date();
+  const p = await profileE2e(config, id, log);
+  const md = [
+    `## CPU profile: ${p.label} (\`${id}\`), c=${p.concurrency}`,
+    '',
+    machineBlock(config.command, config.pin, started),
+    `- ${p.load.calls} calls in ${fmt(p.load.elapsedMs, 0)} ms (${fmt(p.load.callsPerSecond, 0)} calls/s), profiled after ${config.warmupMs} ms of warm-up; V8 sampling every 100 µs`,
+    '',
+    profileTables('client', p.client, p.load.calls, p.files.client),
+    profileTables('server', p.server, p.load.calls, p.files.server),
+  ].join('\n');
+  writeSection(config.out, `profile-${id}`, md, SECTION_ORDER);
+  console.log(`\nprofile of ${id}: client ${fmt(p.client.busyUs / p.load.calls, 1)} µs/call, server ${fmt(p.server.busyUs / p.load.calls, 1)} µs/call`);
+  for (const [side, s] of [['client', p.client], ['server', p.server]] as const) {
+    console.log(`  ${side}: ${s.areas.slice(0, 6).map((a) => `${a.area} ${fmt(a.us / p.load.calls, 1)}`).join(', ')} (µs/call)`);
+  }
+  console.log(`  files: ${p.files.client}, ${p.files.server}\n`);
+}
+
+async function profileMicro(config: BenchConfig, id: string): Promise<void> {
+  const started = new Date();
+  const p = await profileMicroInChild(config, id, log);
+  const md = [
+    `## CPU profile (micro): ${p.label} (\`${id}\`)`,
+    '',
+    machineBlock(config.command, config.pin, started),
+    `- ${p.iterations} calls over the fake channel after as many unprofiled ones: ${fmt(p.nsPerCall / 1000, 2)} µs CPU per call (unprofiled run)`,
+    '',
+    profileTables(id, p.summary, p.iterations, p.file),
+  ].join('\n');
+  writeSection(config.out, `profile-micro-${id}`, md, SECTION_ORDER);
+  console.log(`\nmicro profile of ${id}: ${p.summary.areas.slice(0, 6).map((a) => `${a.area} ${fmt(a.us / p.iterations, 2)}`).join(', ')} (µs/call)`);
+  console.log(`  file: ${p.file}\n`);
+}
+
 async function main(): Promise<void> {
   const config = parseArgs(process.argv.slice(2));
   log(`mode ${config.mode}${config.quick ? ' (quick)' : ''}; pinning ${config.pin ? 'on' : 'off'}; results → ${config.out}`);
   if (config.mode === 'all' || config.mode === 'e2e') await e2e(config);
   if (config.mode === 'all' || config.mode === 'micro') await micro(config);
   if (config.mode === 'soak') await soak(config);
+  if (config.mode === 'profile') await profile(config, config.profileVariant!);
+  if (config.mode === 'profile-micro') await profileMicro(config, config.profileVariant!);
   log(`wrote ${config.out}`);
 }
 

@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { serveParent } from '../lib/child-rpc';
+import { summariseProfile } from '../lib/profile-summary';
+import { startProfiling, stopProfiling } from '../lib/profiler';
 import { closedLoop } from '../lib/driver';
 import { createCaller, type Caller } from './client-kinds';
 import type { ClientSpec } from './variants';
@@ -17,6 +19,8 @@ serveParent({
     if (!caller) throw new Error('run before init');
     return closedLoop(caller, message.concurrency as number, message.durationMs as number, message.record as boolean);
   },
+  profileStart: () => startProfiling(),
+  profileStop: async (message) => summariseProfile(await stopProfiling(message.file as string)),
   stats() {
     return { maxRssBytes: process.resourceUsage().maxRSS * 1024 };
   },

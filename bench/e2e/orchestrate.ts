@@ -29,7 +29,7 @@ interface Pair {
 }
 
 /** Every variant gets its own client and server process, so RSS and JIT state are its own. */
-async function startPair(variant: Variant, config: BenchConfig): Promise<Pair> {
+export async function startPair(variant: Variant, config: BenchConfig): Promise<Pair> {
   const flavour = variant.otel ? ['otel'] : [];
   const server = spawnChild(`${variant.id} server`, 'bench/e2e/child.ts', ['server', ...flavour], {
     cpu: config.pin ? SERVER_CPU : undefined,

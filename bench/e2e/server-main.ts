@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { serveParent } from '../lib/child-rpc';
+import { summariseProfile } from '../lib/profile-summary';
+import { startProfiling, stopProfiling } from '../lib/profiler';
 import { served, startBenchServer } from './server-kinds';
 import type { ServerSpec } from './variants';
 
@@ -30,6 +32,8 @@ serveParent({
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
     return { cpuUs: cpu.user + cpu.system, served: served.count - served0, peakRss };
   },
+  profileStart: () => startProfiling(),
+  profileStop: async (message) => summariseProfile(await stopProfiling(message.file as string)),
   stats() {
     return { maxRssBytes: process.resourceUsage().maxRSS * 1024 };
   },

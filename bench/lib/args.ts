@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { REPO_ROOT, canPin } from './machine';
 
-export type Mode = 'all' | 'e2e' | 'micro' | 'soak';
+export type Mode = 'all' | 'e2e' | 'micro' | 'soak' | 'profile' | 'profile-micro';
 
 export interface BenchConfig {
   readonly mode: Mode;
@@ -23,6 +23,10 @@ export interface BenchConfig {
   readonly soakCalls: number;
   readonly soakConcurrency: number;
   readonly breakerKeys: number;
+  /** The variant to profile (`--profile` / `--profile-micro`). */
+  readonly profileVariant?: string;
+  /** Profiled window of `--profile`. */
+  readonly profileMs: number;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -31,10 +35,12 @@ const USAGE = `usage: npm run bench -- [options]
   --quick            short smoke run (results go to bench/RESULTS-quick.md unless --out)
   --variants a,b     end-to-end variants to run (the two bare references are always added)
   --rounds N         rounds of interleaved cells (default 5; quick 2)
-  --duration MS      measured time per cell (default 2000; quick 300)
+  --duration MS      measured time per cell (default 2000; quick 300); profiled time for --profile (5000)
   --concurrency 1,64 in-flight calls per client (default 1,64)
-  --iterations N     micro-benchmark calls per cell (default 200000; quick 5000)
+  --iterations N     micro-benchmark calls per cell (default 100000; quick 5000)
   --calls N          soak calls (default 1000000; quick 60000)
+  --profile ID       CPU profiles of one end-to-end variant's client and server (c = highest --concurrency)
+  --profile-micro ID CPU profile of one micro variant (e.g. client-stack, server-stack)
   --no-pin           do not pin processes to cores
   --out FILE         results file (default bench/RESULTS.md)`;
 
@@ -60,6 +66,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   let concurrency: number[] | undefined;
   let pin = true;
   let out: string | undefined;
+  let profileVariant: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i];
@@ -68,6 +75,12 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       case '--micro':
       case '--soak':
         mode = arg.slice(2) as Mode;
+        break;
+      case '--profile':
+      case '--profile-micro':
+        mode = arg.slice(2) as Mode;
+        profileVariant = value();
+        if (!profileVariant) throw new Error(`${arg} takes a variant id`);
         break;
       case '--quick':
         quick = true;
@@ -111,10 +124,12 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     warmupMs: quick ? 300 : 2000,
     pin: pin && canPin(),
     out: path.resolve(REPO_ROOT, out ?? (quick ? 'bench/RESULTS-quick.md' : 'bench/RESULTS.md')),
-    microIterations: given['--iterations'] ?? (quick ? 5000 : 200_000),
+    microIterations: given['--iterations'] ?? (quick ? 5000 : 100_000),
     microRounds: quick ? 3 : 7,
     soakCalls: given['--calls'] ?? (quick ? 60_000 : 1_000_000),
     soakConcurrency: 64,
     breakerKeys: 10_000,
+    profileVariant,
+    profileMs: given['--duration'] ?? (quick ? 1000 : 5000),
   };
 }

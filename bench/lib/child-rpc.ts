@@ -20,3 +20,8 @@ export function serveParent(handlers: Record<string, Handler>): void {
   // Exit with the parent rather than linger as an orphan.
   process.on('disconnect', () => process.exit(0));
 }
+
+/** Sends a progress line to the parent, which prints it (for long runs such as the soak). */
+export function progress(line: string): void {
+  process.send?.({ id: -1, log: line });
+}

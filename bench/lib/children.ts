@@ -27,6 +27,8 @@ export interface SpawnOptions {
 
 interface Reply {
   readonly id: number;
+  /** A progress line from a long request (no reply). */
+  readonly log?: string;
   readonly result?: unknown;
   readonly error?: string;
 }
@@ -67,6 +69,10 @@ export function spawnChild(name: string, entry: string, args: readonly string[],
     });
   });
   child.on('message', (message: Reply) => {
+    if (message.log !== undefined) {
+      console.log(`[${name}] ${message.log}`);
+      return;
+    }
     const p = pending.get(message.id);
     if (!p) return;
     pending.delete(message.id);

@@ -1,5 +1,5 @@
 import { serveParent } from '../lib/child-rpc';
-import { runMicro } from './measure';
+import { profileMicro, runMicro } from './measure';
 
 /** The micro-benchmark's child process (pinned to one core by the parent). */
 serveParent({
@@ -9,4 +9,5 @@ serveParent({
       rounds: message.rounds as number,
       only: message.only as string[] | undefined,
     }),
+  profile: (message) => profileMicro(message.variant as string, message.iterations as number, message.file as string),
 });

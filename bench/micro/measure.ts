@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import { summariseProfile, type ProfileSummary } from '../lib/profile-summary';
+import { startProfiling, stopProfiling } from '../lib/profiler';
 import { BenchClientConstructor, CONSTANT_TRACEPARENT, PAYLOAD, type BenchClient } from '../lib/service';
 import { FakeChannel } from './fake-channel';
 import { serveFakeUnary } from './fake-server-call';
@@ -122,4 +124,30 @@ export async function runMicro(options: { iterations: number; rounds: number; on
     iterations: options.iterations,
     rounds: options.rounds,
   };
+}
+
+export interface MicroProfile {
+  readonly variant: string;
+  readonly label: string;
+  readonly iterations: number;
+  readonly nsPerCall: number;
+  readonly summary: ProfileSummary;
+}
+
+/** A CPU profile of one micro variant over `iterations` calls, after as many unprofiled ones. */
+export async function profileMicro(id: string, iterations: number, file: string): Promise<MicroProfile> {
+  const variant = MICRO_VARIANTS.find((v) => v.id === id);
+  if (!variant) throw new Error(`unknown micro variant ${id}; known: ${MICRO_VARIANTS.map((v) => v.id).join(', ')}`);
+  const reason = microUnavailable(variant);
+  if (reason) throw new Error(`${id} cannot run: ${reason}`);
+  const runner = variant.side === 'client' ? clientRunner(variant) : serverRunner(variant);
+  try {
+    await timeCalls(runner, iterations);
+    await startProfiling();
+    const { cpuNs } = await timeCalls(runner, iterations);
+    const summary = summariseProfile(await stopProfiling(file));
+    return { variant: id, label: variant.label, iterations, nsPerCall: cpuNs / iterations, summary };
+  } finally {
+    runner.close();
+  }
 }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { serveParent } from '../lib/child-rpc';
+import { progress, serveParent } from '../lib/child-rpc';
 import { stackModule } from '../lib/pieces';
 import { BenchClientConstructor, PAYLOAD, type BenchMethod } from '../lib/service';
 import { random } from './faults';
@@ -35,7 +35,16 @@ function run(target: string, totalCalls: number, concurrency: number, sampleEver
   let ok = 0;
   const t0 = performance.now();
   samples.push(sampleMemory(t0, 0));
-  const timer = setInterval(() => samples.push(sampleMemory(t0, ended)), sampleEveryMs);
+  let lastProgress = t0;
+  const timer = setInterval(() => {
+    const sample = sampleMemory(t0, ended);
+    samples.push(sample);
+    if (sample.tMs + t0 - lastProgress >= 15_000) {
+      lastProgress = sample.tMs + t0;
+      const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+      progress(`${ended.toLocaleString('en-US')} / ${totalCalls.toLocaleString('en-US')} calls; heap ${mb(sample.heapUsed)} MiB, RSS ${mb(sample.rss)} MiB`);
+    }
+  }, sampleEveryMs);
   return new Promise((resolve) => {
     const next = () => {
       if (started >= totalCalls) return;

@@ -1,0 +1,56 @@
+import type { CpuProfile } from './profiler';
+
+/** Where CPU time went in a profile: by area of code and by function (self time). */
+export interface ProfileSummary {
+  /** Non-idle sampled time, µs. */
+  readonly busyUs: number;
+  readonly areas: readonly { area: string; us: number }[];
+  readonly functions: readonly { name: string; area: string; us: number }[];
+}
+
+/** The area a frame belongs to: our package, grpc-js, a peer, Node, GC, … */
+export function areaOf(url: string, functionName: string): string {
+  if (functionName === '(garbage collector)') return 'GC';
+  if (functionName === '(program)') return 'V8 / native (program)';
+  if (functionName === '(idle)') return 'idle';
+  if (url.includes('/@grpc/grpc-js/')) return 'grpc-js';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (pkg) return pkg[1].startsWith('@opentelemetry/') ? 'OpenTelemetry' : pkg[1];
+  if (/\/src\//.test(url)) return 'grpc-resilience (src)';
+  if (/\/bench\//.test(url)) return 'bench harness';
+  if (url.startsWith('node:') || url === '') return 'Node core / builtins';
+  return 'other';
+}
+
+function shortUrl(url: string): string {
+  const m = /(?:node_modules\/|\/src\/|\/bench\/)(.*)$/.exec(url);
+  const tail = m ? (url.includes('/src/') && !url.includes('node_modules') ? `src/${m[1]}` : m[1]) : url;
+  return tail.replace(/^.*\/build\/src\//, '');
+}
+
+export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary {
+  const sampleCount = profile.samples?.length ?? profile.nodes.reduce((n, x) => n + (x.hitCount ?? 0), 0);
+  const usPerSample = sampleCount > 0 ? (profile.endTime - profile.startTime) / sampleCount : 0;
+  const areas = new Map<string, number>();
+  const functions = new Map<string, { name: string; area: string; us: number }>();
+  let busyUs = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (hits === 0) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const area = areaOf(url, functionName);
+    if (area === 'idle') continue;
+    const us = hits * usPerSample;
+    busyUs += us;
+    areas.set(area, (areas.get(area) ?? 0) + us);
+    const name = `${functionName || '(anonymous)'}${url ? ` ${shortUrl(url)}:${lineNumber + 1}` : ''}`;
+    const entry = functions.get(name) ?? { name, area, us: 0 };
+    entry.us += us;
+    functions.set(name, entry);
+  }
+  return {
+    busyUs,
+    areas: [...areas].map(([area, us]) => ({ area, us })).sort((a, b) => b.us - a.us),
+    functions: [...functions.values()].sort((a, b) => b.us - a.us).slice(0, top),
+  };
+}
