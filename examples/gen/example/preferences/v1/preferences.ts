@@ -293,6 +293,24 @@ export const GetPreferencesResponse: MessageFns<GetPreferencesResponse> = {
 };
 
 /** The preferences service: non-critical, the profile degrades to defaults without it. */
+export type PreferencesServiceDefinition = typeof PreferencesServiceDefinition;
+export const PreferencesServiceDefinition = {
+  name: "PreferencesService",
+  fullName: "example.preferences.v1.PreferencesService",
+  methods: {
+    /** Reads the preferences of one user. */
+    getPreferences: {
+      name: "GetPreferences",
+      requestType: GetPreferencesRequest as typeof GetPreferencesRequest,
+      requestStream: false,
+      responseType: GetPreferencesResponse as typeof GetPreferencesResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+  },
+} as const;
+
+/** The preferences service: non-critical, the profile degrades to defaults without it. */
 export type PreferencesServiceService = typeof PreferencesServiceService;
 export const PreferencesServiceService = {
   /** Reads the preferences of one user. */

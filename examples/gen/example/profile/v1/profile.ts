@@ -297,6 +297,24 @@ export const GetProfileResponse: MessageFns<GetProfileResponse> = {
 };
 
 /** The profile service aggregates the user and preferences services. */
+export type ProfileServiceDefinition = typeof ProfileServiceDefinition;
+export const ProfileServiceDefinition = {
+  name: "ProfileService",
+  fullName: "example.profile.v1.ProfileService",
+  methods: {
+    /** Builds the profile of one user. */
+    getProfile: {
+      name: "GetProfile",
+      requestType: GetProfileRequest as typeof GetProfileRequest,
+      requestStream: false,
+      responseType: GetProfileResponse as typeof GetProfileResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+  },
+} as const;
+
+/** The profile service aggregates the user and preferences services. */
 export type ProfileServiceService = typeof ProfileServiceService;
 export const ProfileServiceService = {
   /** Builds the profile of one user. */

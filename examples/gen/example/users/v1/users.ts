@@ -447,6 +447,33 @@ export const RenameUserResponse: MessageFns<RenameUserResponse> = {
 };
 
 /** The user service: the source of truth for users (critical for the profile). */
+export type UserServiceDefinition = typeof UserServiceDefinition;
+export const UserServiceDefinition = {
+  name: "UserService",
+  fullName: "example.users.v1.UserService",
+  methods: {
+    /** Reads one user. */
+    getUser: {
+      name: "GetUser",
+      requestType: GetUserRequest as typeof GetUserRequest,
+      requestStream: false,
+      responseType: GetUserResponse as typeof GetUserResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /** Renames a user; not idempotent, so never retried after it may have run. */
+    renameUser: {
+      name: "RenameUser",
+      requestType: RenameUserRequest as typeof RenameUserRequest,
+      requestStream: false,
+      responseType: RenameUserResponse as typeof RenameUserResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** The user service: the source of truth for users (critical for the profile). */
 export type UserServiceService = typeof UserServiceService;
 export const UserServiceService = {
   /** Reads one user. */
