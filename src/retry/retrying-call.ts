@@ -9,6 +9,7 @@ import {
 import { callContextStorage, type CancellableContext } from '../context/scope';
 import { localFailureKind } from '../status/local-failure';
 import { statusName } from '../status/codes';
+import { callRecordOf } from '../telemetry/call-record';
 import { emitSafely } from '../telemetry/emit';
 import type { GiveUpReason } from '../telemetry/events';
 import { parseTraceParent } from '../trace/traceparent';
@@ -283,6 +284,8 @@ export class RetryingCall implements InterceptingCallInterface {
       this.previousDelayMs = delayMs;
     }
     const shared = this.shared;
+    const record = callRecordOf(this.options);
+    if (record) record.retryDelayMs += delayMs;
     if (shared.onEvent) {
       emitSafely(shared.onEvent, {
         type: 'retry',
