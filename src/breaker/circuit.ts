@@ -1,7 +1,7 @@
 import CircuitBreaker from 'opossum';
 import { emitSafely } from '../telemetry/emit';
 import type { BreakerState } from '../telemetry/events';
-import { LazyWindow, NO_ROTATION_TIMER } from './lazy-window';
+import { LazyWindow, NO_ROTATION_TIMER, type WindowStatus } from './lazy-window';
 import type { ResolvedBreakerTuning } from './options';
 import { FAILURE, NEUTRAL, SUCCESS, type Outcome } from './outcome';
 
@@ -18,7 +18,6 @@ export type Ticket = number;
  * breaker thus serves every call of its key; it never holds a captured call.
  */
 const settleAs = (outcome: PromiseLike<void>): PromiseLike<void> => outcome;
-const RESOLVED: Promise<void> = Promise.resolve();
 /** The rejection reason of counted failures (opossum only needs something to reject with). */
 const COUNTED_FAILURE = Object.freeze(new Error('call failed with a server fault'));
 const ignore = (): void => {};
@@ -73,6 +72,7 @@ export class Circuit {
   private probe: Deferred | undefined;
   private stopped = false;
   private readonly breaker: CircuitBreaker<[PromiseLike<void>], void>;
+  private readonly status: WindowStatus;
   private readonly window: LazyWindow;
 
   constructor(
@@ -94,7 +94,8 @@ export class Circuit {
       enableSnapshots: false,
       rotateBucketController: NO_ROTATION_TIMER,
     });
-    this.window = new LazyWindow(this.breaker.status as never, tuning.rollingWindowMs, tuning.rollingBuckets, now);
+    this.status = this.breaker.status as unknown as WindowStatus;
+    this.window = new LazyWindow(this.status, tuning.rollingWindowMs, tuning.rollingBuckets, now);
     this.breaker.on('open', () => this.enter('open'));
     this.breaker.on('halfOpen', () => this.enter('half-open'));
     this.breaker.on('close', () => this.enter('closed'));
@@ -128,8 +129,15 @@ export class Circuit {
     }
     if (outcome === NEUTRAL || ticket !== this.generation) return;
     this.window.catchUp(now);
-    if (outcome === SUCCESS) void this.breaker.fire(RESOLVED);
-    else this.breaker.fire(Promise.reject(COUNTED_FAILURE)).then(undefined, ignore);
+    if (outcome === SUCCESS) {
+      // What a successful fire adds while closed, without its promises (the hot path): a success
+      // cannot open a breaker, so opossum has nothing to decide.
+      this.status.increment('fires');
+      this.status.increment('successes');
+    } else {
+      // A failure goes through opossum, which decides whether the breaker opens.
+      this.breaker.fire(Promise.reject(COUNTED_FAILURE)).then(undefined, ignore);
+    }
   }
 
   /** Milliseconds until a call may get through: the rest of the open period, or while a probe is out, a full reset timeout. */

@@ -18,9 +18,11 @@ class NoRotationTimer extends EventEmitter {
 export const NO_ROTATION_TIMER: EventEmitter = new NoRotationTimer();
 
 /** opossum's Status as far as we use it (`rotateBucket` is a public field it sets on itself). */
-interface RotatableStatus {
+export interface WindowStatus {
   readonly window: CircuitBreaker.Bucket[];
   rotateBucket(): void;
+  /** Adds one to a counter of the current bucket (what opossum's own event listeners call). */
+  increment(property: 'fires' | 'successes'): void;
 }
 
 /**
@@ -39,7 +41,7 @@ export class LazyWindow {
   private readonly bucketMs: number;
 
   constructor(
-    private readonly status: RotatableStatus,
+    private readonly status: WindowStatus,
     windowMs: number,
     private readonly buckets: number,
     now: number,
