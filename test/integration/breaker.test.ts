@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { breakerClientInterceptor, type BreakerInterceptor, type BreakerOptions } from '../../src/breaker';
+import { breakerClientInterceptor, createBreakerRegistry, type BreakerInterceptor, type BreakerOptions } from '../../src/breaker';
 import { readRetryInfoMs } from '../../src/details';
 import { localFailureKind } from '../../src/status';
 import type { ResilienceEvent } from '../../src/telemetry';
@@ -207,5 +207,71 @@ describe('breakerClientInterceptor with a real server', () => {
     expect(rejected.status.details).toContain(`users${ECHO_PATHS.unary}`);
     expect(events.find((e) => e.type === 'breaker-state')).toMatchObject({ key: `users${ECHO_PATHS.unary}`, target: 'users', to: 'open' });
     expect(events.find((e) => e.type === 'breaker-reject')).toMatchObject({ method: ECHO_PATHS.unary, target: 'users' });
+  });
+
+  it('keeps breakers of different targets apart when one interceptor is shared (default target: the channel target)', async () => {
+    const failing = await startScriptedServer({ code: UNAVAILABLE });
+    const healthy = await startScriptedServer({ code: OK });
+    const shared = breakerClientInterceptor({ volumeThreshold: 2 });
+    const a = echoClient(failing.address, { interceptors: [shared] });
+    const b = echoClient(healthy.address, { interceptors: [shared] });
+    try {
+      await unary(a, {});
+      await unary(a, {});
+      await settle();
+      expect(localFailureKind((await unary(a, {})).status.metadata)).toBe('breaker-open');
+      expect((await unary(b, {})).status.code).toBe(OK);
+      expect(shared.registry.snapshot().map((x) => [x.key, x.state])).toEqual([
+        [`dns:${failing.address}${ECHO_PATHS.unary}`, 'open'],
+        [`dns:${healthy.address}${ECHO_PATHS.unary}`, 'closed'],
+      ]);
+    } finally {
+      a.close();
+      b.close();
+      shared.dispose();
+      await failing.close();
+      await healthy.close();
+    }
+  });
+
+  it('follows the status table, per method', async () => {
+    const { server, client, breaker } = await setup(
+      { volumeThreshold: 2, statusTable: { methods: { [ECHO_PATHS.unary]: { NOT_FOUND: { breakerFailure: true } } } } },
+      { code: NOT_FOUND },
+    );
+    await unary(client, {});
+    await unary(client, {});
+    await callKind(client, 'serverStream', {});
+    await callKind(client, 'serverStream', {});
+    await callKind(client, 'serverStream', {});
+    await settle();
+    const states = Object.fromEntries(breaker.registry.snapshot().map((x) => [x.key.slice(x.key.lastIndexOf('/') + 1), x.state]));
+    expect(states).toEqual({ Unary: 'open', ServerStream: 'closed' });
+    expect(server.calls.unary).toBe(2);
+  });
+
+  it('lets calls through unprotected after dispose()', async () => {
+    const { server, client, breaker } = await setup({ volumeThreshold: 1 }, { code: UNAVAILABLE });
+    await unary(client, {});
+    await settle();
+    breaker.dispose();
+    expect((await unary(client, {})).status.details).toBe(`scripted ${UNAVAILABLE}`);
+    expect(server.calls.unary).toBe(2);
+    expect(breaker.registry.size).toBe(0);
+  });
+
+  it('validates its options, naming the option', () => {
+    expect(() => breakerClientInterceptor({ scope: 'host' as never })).toThrow(/breaker\.scope must be one of 'method', 'service'/);
+    expect(() => breakerClientInterceptor({ target: '' })).toThrow(/breaker\.target must be a non-empty string/);
+    expect(() => breakerClientInterceptor({ resetTimeout: 5 } as never)).toThrow(/breaker: unknown option "resetTimeout"/);
+    expect(() => breakerClientInterceptor({ statusTable: { overrides: { NOPE: {} } } })).toThrow(/"NOPE" is not a gRPC status code/);
+    const registry = createBreakerRegistry();
+    expect(() => breakerClientInterceptor({ registry, volumeThreshold: 3 })).toThrow(
+      /breaker: volumeThreshold cannot be combined with breaker\.registry/,
+    );
+    expect(() => breakerClientInterceptor({ registry: {} as never })).toThrow(/breaker\.registry must be a BreakerRegistry/);
+    const shared = breakerClientInterceptor({ registry, target: 'users' });
+    expect(shared.registry).toBe(registry);
+    registry.dispose();
   });
 });
