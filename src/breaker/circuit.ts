@@ -167,6 +167,12 @@ export class Circuit {
     this.stopped = true;
     this.probe = undefined;
     this.breaker.shutdown();
+    if (this.state !== 'closed') {
+      // For the key, the breaker is closed again: a later call starts a fresh one.
+      const from = this.state;
+      this.state = 'closed';
+      emitSafely(this.tuning.onEvent, { type: 'breaker-state', key: this.key, target: this.target, from, to: 'closed', evicted: true });
+    }
   }
 
   get isShutdown(): boolean {

@@ -82,6 +82,11 @@ export interface BreakerStateEvent {
   readonly target?: string;
   readonly from: BreakerState;
   readonly to: BreakerState;
+  /**
+   * True when a breaker that was not closed was shut down (evicted from its registry or
+   * disposed): the key's next call starts a fresh, closed breaker.
+   */
+  readonly evicted?: boolean;
 }
 
 /** A call was rejected locally because its breaker is open (or probing). */

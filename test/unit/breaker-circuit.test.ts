@@ -159,7 +159,7 @@ describe('Circuit', () => {
   });
 
   it('clears its reset timer on shutdown and ignores later results', async () => {
-    const { c } = circuit({ volumeThreshold: 1 });
+    const { c, events } = circuit({ volumeThreshold: 1 });
     const inFlight = c.admit();
     run(c, FAILURE);
     await flush();
@@ -169,6 +169,9 @@ describe('Circuit', () => {
     c.settle(inFlight, FAILURE, Date.now());
     await flush();
     expect(c.isShutdown).toBe(true);
+    // An open breaker going away reports the key closed again (gauges of open breakers stay right).
+    expect(events.at(-1)).toEqual({ type: 'breaker-state', key: 't/pkg.S/M', target: 't', from: 'open', to: 'closed', evicted: true });
+    expect(c.state).toBe('closed');
   });
 
   it('reports state changes through onEvent even when the handler throws', async () => {
