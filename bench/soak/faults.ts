@@ -2,12 +2,13 @@ import * as grpc from '@grpc/grpc-js';
 
 /**
  * The soak server's fault plan: a small random share of `echo`/`lookup` calls fail with
- * UNAVAILABLE (retries), and `flaky` has a full outage for the first second of every five
- * (its breaker opens, probes and closes again). Seeded, so runs are comparable.
+ * UNAVAILABLE (retries), and `flaky` has a full outage for 6 s of every 20 s: long enough to
+ * put more than half of a 10 s breaker window in failure, so its breaker opens, probes after
+ * its reset timeout, and closes again. Seeded, so runs are comparable.
  */
 export const RANDOM_FAILURE_RATE = 0.02;
-export const OUTAGE_EVERY_MS = 5000;
-export const OUTAGE_MS = 1000;
+export const OUTAGE_EVERY_MS = 20_000;
+export const OUTAGE_MS = 6_000;
 
 let seed = 0x2545f491;
 
