@@ -86,9 +86,14 @@ function runWithCallback(fn: UserHandler, self: unknown, call: AnyCall, callback
     answered = true;
     if (!error) return callback(error, value, trailer, flags);
     recordFailure(call.metadata, { error, origin: 'callback', mapError });
-    // PublicErrors (and mapped errors) get their details; primitives would crash grpc-js.
-    const usable = typeof error === 'object' && !isPublicError(error) && !mapsToPublic(mapError, error);
-    callback(usable ? error : standaloneStatus(call, error, 'callback', mapError), value, trailer, flags);
+    if (passesAsIs(error, mapError)) {
+      try {
+        return callback(error, value, trailer, flags);
+      } catch {
+        // grpc-js could not read the error (a throwing getter): send the safe status instead.
+      }
+    }
+    callback(standaloneStatus(call, error, 'callback', mapError));
   };
   const fail = (error: unknown) => {
     if (answered) return;
@@ -105,10 +110,15 @@ function runWithCallback(fn: UserHandler, self: unknown, call: AnyCall, callback
   if (isThenable(result)) Promise.resolve(result).then(undefined, fail).then(undefined, reportInternalBug);
 }
 
-function mapsToPublic(mapError: MapError | undefined, error: unknown): boolean {
-  if (!mapError) return false;
+/**
+ * Whether grpc-js gets the callback error unchanged (its code and trailers are then what the
+ * translator sees). PublicErrors and mapped errors get their details instead, and primitives
+ * (which crash grpc-js) a safe status.
+ */
+function passesAsIs(error: unknown, mapError: MapError | undefined): boolean {
   try {
-    return isPublicError(mapError(error));
+    if (typeof error !== 'object' || error === null || isPublicError(error)) return false;
+    return !mapError || !isPublicError(mapError(error));
   } catch {
     return false;
   }
