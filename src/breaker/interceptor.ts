@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { objectOption } from '../options/validate';
 import type { StatusTable } from '../status/table';
-import { REJECTED, type Circuit, type Ticket } from './circuit';
+import { PROBE, REJECTED, type Circuit, type Ticket } from './circuit';
 import { breakerKey, channelTarget } from './key';
 import { KEY_OPTION_KEYS, resolveKeyOptions, TUNING_KEYS, type BreakerKeyOptions, type BreakerTuning } from './options';
-import { breakerOutcome } from './outcome';
+import { breakerOutcome, SUCCESS, type Outcome } from './outcome';
 import { BreakerRegistry } from './registry';
 import { rejectedCall } from './reject';
 
@@ -47,6 +47,10 @@ export function breakerClientInterceptor(options?: BreakerOptions): BreakerInter
     if (circuit === undefined) return new grpc.InterceptingCall(inner);
     const ticket = circuit.admit();
     if (ticket === REJECTED) return rejectedCall(inner, circuit, path, now, onEvent);
+    const definition = callOptions.method_definition;
+    if (ticket === PROBE && (definition.responseStream || definition.requestStream)) {
+      return new grpc.InterceptingCall(inner, new StreamProbeRequester(circuit, path, table, clock));
+    }
     return new grpc.InterceptingCall(inner, new CountingRequester(circuit, ticket, path, table, clock));
   };
   return Object.assign(interceptor, { registry, dispose: () => registry.dispose() });
@@ -86,6 +90,48 @@ class CountingRequester implements grpc.Requester {
   private readonly listener: grpc.Listener = {
     onReceiveStatus: (status, next) => {
       this.circuit.settle(this.ticket, breakerOutcome(status.code, this.path, this.table), this.clock());
+      next(status);
+    },
+  };
+}
+
+/**
+ * A streaming call that is its breaker's probe gives its verdict as soon as the server answers
+ * (response headers or a message), not when it ends: a long-lived stream must not hold the
+ * breaker half-open, refusing every other call, for as long as it runs. A stream that ends
+ * before answering gives its final status as the verdict.
+ */
+class StreamProbeRequester implements grpc.Requester {
+  private settled = false;
+
+  constructor(
+    private readonly circuit: Circuit,
+    private readonly path: string,
+    private readonly table: StatusTable,
+    private readonly clock: () => number,
+  ) {}
+
+  start = (metadata: grpc.Metadata, _listener: grpc.InterceptingListener, next: (md: grpc.Metadata, l: grpc.Listener) => void): void => {
+    next(metadata, this.listener);
+  };
+
+  private verdict(outcome: Outcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.circuit.settle(PROBE, outcome, this.clock());
+  }
+
+  private readonly listener: grpc.Listener = {
+    onReceiveMetadata: (metadata, next) => {
+      this.verdict(SUCCESS);
+      next(metadata);
+    },
+    onReceiveMessage: (message, next) => {
+      this.verdict(SUCCESS);
+      next(message);
+    },
+    onReceiveStatus: (status, next) => {
+      this.verdict(breakerOutcome(status.code, this.path, this.table));
       next(status);
     },
   };

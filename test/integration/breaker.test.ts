@@ -5,7 +5,7 @@ import { readRetryInfoMs } from '../../src/details';
 import { localFailureKind } from '../../src/status';
 import type { ResilienceEvent } from '../../src/telemetry';
 import { callKind } from '../helpers/call-kinds';
-import { echoClient, ECHO_PATHS, sleep, unary, type EchoClient } from '../helpers';
+import { collectStream, echoClient, ECHO_PATHS, sleep, startEchoServer, unary, type EchoClient } from '../helpers';
 import { activeChannelCalls, startScriptedServer, type Script, type ScriptedServer } from '../helpers/scripted-server';
 
 const { OK, UNAVAILABLE, NOT_FOUND, DEADLINE_EXCEEDED, INVALID_ARGUMENT, CANCELLED } = grpc.status;
@@ -273,5 +273,45 @@ describe('breakerClientInterceptor with a real server', () => {
     const shared = breakerClientInterceptor({ registry, target: 'users' });
     expect(shared.registry).toBe(registry);
     registry.dispose();
+  });
+
+  it('lets a long-lived stream probe close the breaker as soon as the server answers', async () => {
+    let mode: 'fail' | 'hold' = 'fail';
+    let served = 0;
+    const holding = await startEchoServer({
+      serverStream: (call: grpc.ServerWritableStream<object, object>) => {
+        served++;
+        if (mode === 'fail') {
+          call.emit('error', { code: UNAVAILABLE, details: 'down' });
+          return;
+        }
+        call.write({ index: 0 }); // and keep the stream open until the client cancels
+      },
+    });
+    const watchBreaker = breakerClientInterceptor({ volumeThreshold: 2, resetTimeoutMs: 200 });
+    const watcher = echoClient(holding.address, { interceptors: [watchBreaker] });
+    try {
+      await collectStream(watcher.serverStream({}));
+      await collectStream(watcher.serverStream({}));
+      await settle();
+      expect(watchBreaker.registry.snapshot()[0].state).toBe('open');
+      mode = 'hold';
+      await sleep(250);
+      const probe = watcher.serverStream({});
+      probe.on('error', () => {});
+      await new Promise((resolve) => probe.once('data', resolve)); // the server answered
+      await settle();
+      expect(watchBreaker.registry.snapshot()[0].state).toBe('closed');
+      const next = watcher.serverStream({});
+      next.on('error', () => {});
+      await new Promise((resolve) => next.once('data', resolve)); // admitted while the probe still runs
+      expect(served).toBe(4);
+      probe.cancel();
+      next.cancel();
+    } finally {
+      watcher.close();
+      watchBreaker.dispose();
+      await holding.close();
+    }
   });
 });
