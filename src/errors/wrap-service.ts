@@ -52,17 +52,26 @@ function safePath(call: AnyCall): string {
 /** Unary and client streaming, async style: the returned value (or promise) is the response. */
 function runForResponse(fn: UserHandler, self: unknown, call: AnyCall, callback: Callback, mapError: MapError | undefined): void {
   let answered = false;
+  // Neither settles by throwing, so the promise chain below needs no catch of its own.
   const fail = (error: unknown) => {
     if (answered) return;
     answered = true;
-    recordFailure(call.metadata, { error, origin: 'thrown', mapError });
-    callback(standaloneStatus(call, error, 'thrown', mapError));
+    try {
+      recordFailure(call.metadata, { error, origin: 'thrown', mapError });
+      callback(standaloneStatus(call, error, 'thrown', mapError));
+    } catch (bug) {
+      reportInternalBug(bug);
+    }
   };
   const succeed = (value: unknown) => {
     if (value === undefined || value === null) return fail(missingResponse(call));
     if (answered) return;
     answered = true;
-    callback(null, value);
+    try {
+      callback(null, value);
+    } catch (bug) {
+      reportInternalBug(bug);
+    }
   };
   let result: unknown;
   try {
@@ -71,7 +80,7 @@ function runForResponse(fn: UserHandler, self: unknown, call: AnyCall, callback:
     return fail(error);
   }
   if (!isThenable(result)) return succeed(result);
-  Promise.resolve(result).then(succeed, fail).then(undefined, reportInternalBug);
+  Promise.resolve(result).then(succeed, fail);
 }
 
 /**
