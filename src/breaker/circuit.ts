@@ -5,13 +5,29 @@ import { LazyWindow, NO_ROTATION_TIMER, type WindowStatus } from './lazy-window'
 import type { ResolvedBreakerTuning } from './options';
 import { FAILURE, NEUTRAL, SUCCESS, type Outcome } from './outcome';
 
-/** `admit` result for the one call let through while half-open. */
-export const PROBE = -1;
 /** `admit` result for a call the breaker refuses. */
-export const REJECTED = -2;
+export const REJECTED = -1;
 
-/** Either a generation number (≥ 0: admitted while closed), PROBE or REJECTED. */
-export type Ticket = number;
+/** The one call let through while half-open: its outcome decides the breaker's next state. */
+export class Probe {
+  /** What opossum's action settles with (it holds the half-open slot until then). */
+  readonly verdict: Promise<void>;
+  resolve!: () => void;
+  reject!: (reason: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor() {
+    this.verdict = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
+
+/** A generation number (≥ 0: admitted while closed), a Probe, or REJECTED. */
+export type Ticket = number | Probe;
+
+export const isProbe = (ticket: Ticket): ticket is Probe => typeof ticket === 'object';
 
 /**
  * The action every breaker wraps: it settles the way the outcome it is given settles. One
@@ -21,22 +37,6 @@ const settleAs = (outcome: PromiseLike<void>): PromiseLike<void> => outcome;
 /** The rejection reason of counted failures (opossum only needs something to reject with). */
 const COUNTED_FAILURE = Object.freeze(new Error('call failed with a server fault'));
 const ignore = (): void => {};
-
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(reason: unknown): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** Read-only view of one breaker, for metrics and tests. */
 export interface BreakerSnapshot {
@@ -69,7 +69,7 @@ export class Circuit {
   inFlight = 0;
   private generation = 0;
   private openedAt = 0;
-  private probe: Deferred | undefined;
+  private probe: Probe | undefined;
   private stopped = false;
   private readonly breaker: CircuitBreaker<[PromiseLike<void>], void>;
   private readonly status: WindowStatus;
@@ -110,11 +110,14 @@ export class Circuit {
     }
     if (breaker.pendingClose) {
       // Half-open with the probe slot free: firing now takes the slot (opossum admits one).
-      const probe = deferred();
+      const probe = new Probe();
       this.probe = probe;
       this.inFlight++;
-      breaker.fire(probe.promise).then(undefined, ignore);
-      return PROBE;
+      breaker.fire(probe.verdict).then(undefined, ignore);
+      // A probe that hangs (no deadline, a stuck server) must not hold the breaker half-open.
+      probe.timer = setTimeout(() => this.settleProbe(probe, FAILURE), this.tuning.probeTimeoutMs);
+      probe.timer.unref();
+      return probe;
     }
     return REJECTED;
   }
@@ -123,8 +126,8 @@ export class Circuit {
   settle(ticket: Ticket, outcome: Outcome, now: number): void {
     this.inFlight--;
     if (this.stopped) return;
-    if (ticket === PROBE) {
-      this.settleProbe(outcome);
+    if (isProbe(ticket)) {
+      this.settleProbe(ticket, outcome);
       return;
     }
     if (outcome === NEUTRAL || ticket !== this.generation) return;
@@ -165,6 +168,7 @@ export class Circuit {
   shutdown(): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.probe?.timer);
     this.probe = undefined;
     this.breaker.shutdown();
     if (this.state !== 'closed') {
@@ -179,10 +183,11 @@ export class Circuit {
     return this.stopped;
   }
 
-  private settleProbe(outcome: Outcome): void {
-    const probe = this.probe;
+  /** The probe's verdict, once: a later one (the call ending after its probe timed out) is ignored. */
+  private settleProbe(probe: Probe, outcome: Outcome): void {
+    if (this.probe !== probe) return;
     this.probe = undefined;
-    if (probe === undefined) return;
+    clearTimeout(probe.timer);
     if (outcome === SUCCESS) probe.resolve();
     else if (outcome === FAILURE) probe.reject(COUNTED_FAILURE);
     else {

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { objectOption } from '../options/validate';
 import type { StatusTable } from '../status/table';
-import { PROBE, REJECTED, type Circuit, type Ticket } from './circuit';
+import { isProbe, REJECTED, type Circuit, type Probe, type Ticket } from './circuit';
 import { breakerKey, channelTarget } from './key';
 import { KEY_OPTION_KEYS, resolveKeyOptions, TUNING_KEYS, type BreakerKeyOptions, type BreakerTuning } from './options';
 import { breakerOutcome, SUCCESS, type Outcome } from './outcome';
@@ -48,8 +48,8 @@ export function breakerClientInterceptor(options?: BreakerOptions): BreakerInter
     const ticket = circuit.admit();
     if (ticket === REJECTED) return rejectedCall(inner, circuit, path, now, onEvent);
     const definition = callOptions.method_definition;
-    if (ticket === PROBE && (definition.responseStream || definition.requestStream)) {
-      return new grpc.InterceptingCall(inner, new StreamProbeRequester(circuit, path, table, clock));
+    if (isProbe(ticket) && (definition.responseStream || definition.requestStream)) {
+      return new grpc.InterceptingCall(inner, new StreamProbeRequester(circuit, ticket, path, table, clock));
     }
     return new grpc.InterceptingCall(inner, new CountingRequester(circuit, ticket, path, table, clock));
   };
@@ -106,6 +106,7 @@ class StreamProbeRequester implements grpc.Requester {
 
   constructor(
     private readonly circuit: Circuit,
+    private readonly probe: Probe,
     private readonly path: string,
     private readonly table: StatusTable,
     private readonly clock: () => number,
@@ -118,7 +119,7 @@ class StreamProbeRequester implements grpc.Requester {
   private verdict(outcome: Outcome): void {
     if (this.settled) return;
     this.settled = true;
-    this.circuit.settle(PROBE, outcome, this.clock());
+    this.circuit.settle(this.probe, outcome, this.clock());
   }
 
   private readonly listener: grpc.Listener = {

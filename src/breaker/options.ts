@@ -13,6 +13,8 @@ export interface BreakerTuning {
   readonly volumeThreshold?: number;
   /** How long an open breaker rejects calls before it lets one probe through. Default 10 000 ms. */
   readonly resetTimeoutMs?: number;
+  /** A probe with no verdict after this long counts as failed (the breaker re-opens). Default 30 000 ms. */
+  readonly probeTimeoutMs?: number;
   /** Length of the rolling window calls are counted in. Default 10 000 ms. */
   readonly rollingWindowMs?: number;
   /** Buckets the window is divided into (it slides one bucket at a time). Default 10. */
@@ -31,6 +33,7 @@ export interface ResolvedBreakerTuning {
   readonly errorThresholdPercentage: number;
   readonly volumeThreshold: number;
   readonly resetTimeoutMs: number;
+  readonly probeTimeoutMs: number;
   readonly rollingWindowMs: number;
   readonly rollingBuckets: number;
   readonly maxBreakers: number;
@@ -57,6 +60,7 @@ export const BREAKER_DEFAULTS = Object.freeze({
   errorThresholdPercentage: 50,
   volumeThreshold: 20,
   resetTimeoutMs: 10_000,
+  probeTimeoutMs: 30_000,
   rollingWindowMs: 10_000,
   rollingBuckets: 10,
   maxBreakers: 1000,
@@ -68,6 +72,7 @@ export const TUNING_KEYS = [
   'errorThresholdPercentage',
   'volumeThreshold',
   'resetTimeoutMs',
+  'probeTimeoutMs',
   'rollingWindowMs',
   'rollingBuckets',
   'maxBreakers',
@@ -100,6 +105,7 @@ export function resolveBreakerTuning(o: BreakerTuning, name: string): ResolvedBr
     ),
     volumeThreshold: integerOption(`${name}.volumeThreshold`, o.volumeThreshold, BREAKER_DEFAULTS.volumeThreshold, 1, 1_000_000),
     resetTimeoutMs: numberOption(`${name}.resetTimeoutMs`, o.resetTimeoutMs, BREAKER_DEFAULTS.resetTimeoutMs, 1, MAX_TIMER_MS),
+    probeTimeoutMs: numberOption(`${name}.probeTimeoutMs`, o.probeTimeoutMs, BREAKER_DEFAULTS.probeTimeoutMs, 1, MAX_TIMER_MS),
     rollingWindowMs,
     rollingBuckets,
     maxBreakers: integerOption(`${name}.maxBreakers`, o.maxBreakers, BREAKER_DEFAULTS.maxBreakers, 1, 10_000_000),

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Circuit, PROBE, REJECTED } from '../../src/breaker/circuit';
+import { Circuit, isProbe, REJECTED } from '../../src/breaker/circuit';
 import { resolveBreakerTuning, type BreakerTuning } from '../../src/breaker/options';
 import { FAILURE, NEUTRAL, SUCCESS, type Outcome } from '../../src/breaker/outcome';
 import type { ResilienceEvent } from '../../src/telemetry';
@@ -77,7 +77,7 @@ describe('Circuit', () => {
     vi.advanceTimersByTime(600); // opossum's reset timer fires
     expect(c.state).toBe('half-open');
     const probe = c.admit();
-    expect(probe).toBe(PROBE);
+    expect(isProbe(probe)).toBe(true);
     expect(c.admit()).toBe(REJECTED);
     expect(c.admit()).toBe(REJECTED);
     expect(c.retryAfterMs(Date.now())).toBe(1000);
@@ -104,7 +104,7 @@ describe('Circuit', () => {
     vi.advanceTimersByTime(999);
     expect(c.admit()).toBe(REJECTED);
     vi.advanceTimersByTime(1);
-    expect(c.admit()).toBe(PROBE);
+    expect(isProbe(c.admit())).toBe(true);
     expect(transitions()).toEqual(['closed>open', 'open>half-open', 'half-open>open', 'open>half-open']);
   });
 
@@ -120,6 +120,33 @@ describe('Circuit', () => {
     c.settle(c.admit(), SUCCESS, Date.now());
     await flush();
     expect(c.state).toBe('closed');
+    expect(transitions()).toEqual(['closed>open', 'open>half-open', 'half-open>open', 'open>half-open', 'half-open>closed']);
+  });
+
+  it('counts a probe with no verdict within probeTimeoutMs as failed, and ignores its late outcome', async () => {
+    const { c, transitions } = circuit({ volumeThreshold: 1, resetTimeoutMs: 1000, probeTimeoutMs: 5000 });
+    run(c, FAILURE);
+    await flush();
+    vi.advanceTimersByTime(1000);
+    const hung = c.admit();
+    expect(isProbe(hung)).toBe(true);
+    vi.advanceTimersByTime(4999);
+    await flush();
+    expect(c.state).toBe('half-open');
+    vi.advanceTimersByTime(1);
+    await flush();
+    expect(c.state).toBe('open');
+    vi.advanceTimersByTime(1000);
+    const next = c.admit();
+    expect(isProbe(next)).toBe(true);
+    c.settle(hung, SUCCESS, Date.now()); // the hung call finally ends: not the new probe's verdict
+    await flush();
+    expect(c.state).toBe('half-open');
+    c.settle(next, SUCCESS, Date.now());
+    await flush();
+    expect(c.state).toBe('closed');
+    expect(c.inFlight).toBe(0);
+    expect(vi.getTimerCount()).toBe(0); // the probe timers were cleared
     expect(transitions()).toEqual(['closed>open', 'open>half-open', 'half-open>open', 'open>half-open', 'half-open>closed']);
   });
 
