@@ -1,3 +1,4 @@
+import { REPO_ROOT } from './machine';
 import type { CpuProfile } from './profiler';
 
 /** Where CPU time went in a profile: by area of code and by function (self time). */
@@ -8,24 +9,31 @@ export interface ProfileSummary {
   readonly functions: readonly { name: string; area: string; us: number }[];
 }
 
+/** A frame's file relative to the repository (built children run from bench/.build/run-<pid>/). */
+function repoPath(url: string): string | undefined {
+  const file = url.replace(/^file:\/\//, '');
+  const built = /\/\.build\/run-\d+\/(.*)$/.exec(file);
+  if (built) return built[1];
+  return file.startsWith(`${REPO_ROOT}/`) ? file.slice(REPO_ROOT.length + 1) : undefined;
+}
+
 /** The area a frame belongs to: our package, grpc-js, a peer, Node, GC, … */
 export function areaOf(url: string, functionName: string): string {
   if (functionName === '(garbage collector)') return 'GC';
   if (functionName === '(program)') return 'V8 / native (program)';
   if (functionName === '(idle)') return 'idle';
-  if (url.includes('/@grpc/grpc-js/')) return 'grpc-js';
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-  if (pkg) return pkg[1].startsWith('@opentelemetry/') ? 'OpenTelemetry' : pkg[1];
-  if (/\/src\//.test(url)) return 'grpc-resilience (src)';
-  if (/\/bench\//.test(url)) return 'bench harness';
+  const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (pkg) return pkg[1] === '@grpc/grpc-js' ? 'grpc-js' : pkg[1].startsWith('@opentelemetry/') ? 'OpenTelemetry' : pkg[1];
+  const own = repoPath(url);
+  if (own?.startsWith('src/')) return 'grpc-resilience (src)';
+  if (own?.startsWith('bench/')) return 'bench harness';
   if (url.startsWith('node:') || url === '') return 'Node core / builtins';
   return 'other';
 }
 
 function shortUrl(url: string): string {
-  const m = /(?:node_modules\/|\/src\/|\/bench\/)(.*)$/.exec(url);
-  const tail = m ? (url.includes('/src/') && !url.includes('node_modules') ? `src/${m[1]}` : m[1]) : url;
-  return tail.replace(/^.*\/build\/src\//, '');
+  const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\/(?:build\/(?:src\/)?|lib\/|dist\/)?(.*)$/.exec(url);
+  return pkg ? `${pkg[1]}/${pkg[2]}` : (repoPath(url) ?? url);
 }
 
 export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary {
