@@ -7,8 +7,7 @@ import { runE2e } from './e2e/orchestrate';
 import { e2eMarkdown, e2eSummary } from './e2e/report';
 import { profileMicroInChild, runMicroInChild } from './micro/orchestrate';
 import { profileE2e } from './e2e/profile';
-import { profileTables } from './lib/profile-report';
-import { fmt } from './lib/markdown';
+import { e2eProfileMarkdown, e2eProfileSummary, microProfileMarkdown, microProfileSummary } from './lib/profile-report';
 import { microMarkdown, microSummary } from './micro/report';
 import { runSoak } from './soak/orchestrate';
 import { soakMarkdown, soakSummary } from './soak/report';
@@ -44,37 +43,15 @@ async function soak(config: BenchConfig): Promise<void> {
 async function profile(config: BenchConfig, id: string): Promise<void> {
   const started = new Date();
   const p = await profileE2e(config, id, log);
-  const md = [
-    `## CPU profile: ${p.label} (\`${id}\`), c=${p.concurrency}`,
-    '',
-    machineBlock(config.command, config.pin, started),
-    `- ${p.load.calls} calls in ${fmt(p.load.elapsedMs, 0)} ms (${fmt(p.load.callsPerSecond, 0)} calls/s), profiled after ${config.warmupMs} ms of warm-up; V8 sampling every 100 µs`,
-    '',
-    profileTables('client', p.client, p.load.calls, p.files.client),
-    profileTables('server', p.server, p.load.calls, p.files.server),
-  ].join('\n');
-  writeSection(config.out, `profile-${id}`, md, SECTION_ORDER);
-  console.log(`\nprofile of ${id}: client ${fmt(p.client.busyUs / p.load.calls, 1)} µs/call, server ${fmt(p.server.busyUs / p.load.calls, 1)} µs/call`);
-  for (const [side, s] of [['client', p.client], ['server', p.server]] as const) {
-    console.log(`  ${side}: ${s.areas.slice(0, 6).map((a) => `${a.area} ${fmt(a.us / p.load.calls, 1)}`).join(', ')} (µs/call)`);
-  }
-  console.log(`  files: ${p.files.client}, ${p.files.server}\n`);
+  writeSection(config.out, `profile-${id}`, e2eProfileMarkdown(p, config, machineBlock(config.command, config.pin, started)), SECTION_ORDER);
+  console.log(`\n${e2eProfileSummary(p)}\n`);
 }
 
 async function profileMicro(config: BenchConfig, id: string): Promise<void> {
   const started = new Date();
   const p = await profileMicroInChild(config, id, log);
-  const md = [
-    `## CPU profile (micro): ${p.label} (\`${id}\`)`,
-    '',
-    machineBlock(config.command, config.pin, started),
-    `- ${p.iterations} calls over the fake channel after as many unprofiled ones: ${fmt(p.nsPerCall / 1000, 2)} µs CPU per call (unprofiled run)`,
-    '',
-    profileTables(id, p.summary, p.iterations, p.file),
-  ].join('\n');
-  writeSection(config.out, `profile-micro-${id}`, md, SECTION_ORDER);
-  console.log(`\nmicro profile of ${id}: ${p.summary.areas.slice(0, 6).map((a) => `${a.area} ${fmt(a.us / p.iterations, 2)}`).join(', ')} (µs/call)`);
-  console.log(`  file: ${p.file}\n`);
+  writeSection(config.out, `profile-micro-${id}`, microProfileMarkdown(p, machineBlock(config.command, config.pin, started)), SECTION_ORDER);
+  console.log(`\n${microProfileSummary(p)}\n`);
 }
 
 async function main(): Promise<void> {
