@@ -6,7 +6,7 @@ import { statusName } from '../status/codes';
 import { emitSafely } from '../telemetry/emit';
 import { newTraceId } from '../trace/ids';
 import { describeDownstream } from './downstream';
-import { takeFailure } from './failure-record';
+import { takeFailure, type FailureRecord } from './failure-record';
 import { genericText, withTraceId } from './generic-messages';
 import type { ErrorLogFields } from './logger';
 import { resolveErrorTranslationOptions, type ErrorTranslationOptions, type ResolvedErrorTranslation } from './options';
@@ -92,7 +92,7 @@ class TranslatingCall {
     metadata.set(this.config.traceIdHeader, traceId);
     const sent: PartialServerStatus = { code: translation.status.code, details: translation.status.details, metadata };
     this.sent = sent;
-    this.report(translation, record?.error, status, traceId, cancelled);
+    this.report(translation, record, status, traceId, cancelled);
     return sent;
   }
 
@@ -116,17 +116,28 @@ class TranslatingCall {
     }
   }
 
-  private report(translation: Translation, error: unknown, status: PartialServerStatus, traceId: string, cancelled: boolean): void {
+  private report(
+    translation: Translation,
+    record: FailureRecord | undefined,
+    status: PartialServerStatus,
+    traceId: string,
+    cancelled: boolean,
+  ): void {
     const code = translation.status.code;
     if (this.config.log) {
+      // The status grpc-js produced says something only when the handler did not throw (wrapService
+      // answers a throw with a safe placeholder of its own).
+      const statusTellsSomething = !record || record.origin === 'callback';
       const fields: ErrorLogFields = {
         traceId,
         method: this.method,
         code,
         codeName: statusName(code),
         kind: translation.kind,
-        ...(error !== undefined ? { err: error } : {}),
-        grpcStatus: { code: status.code, details: typeof status.details === 'string' ? status.details : '' },
+        ...(record && record.error !== undefined ? { err: record.error } : {}),
+        ...(statusTellsSomething
+          ? { grpcStatus: { code: status.code, details: typeof status.details === 'string' ? status.details : '' } }
+          : {}),
         ...(translation.downstream ? { downstream: describeDownstream(translation.downstream) } : {}),
         ...(cancelled ? { cancelled: true } : {}),
       };

@@ -136,8 +136,9 @@ function passesAsIs(error: unknown, mapError: MapError | undefined): boolean {
 /** Server streaming and bidi: an async generator / iterable, an async function, or grpc-js style. */
 function runStreaming(fn: UserHandler, self: unknown, call: AnyCall & ResponseStream, mapError: MapError | undefined): void {
   const fail = (error: unknown) => {
-    // A cancelled call is destroyed: nothing can be sent, and grpc-js already ended it.
-    if (call.destroyed || isClosed(call)) return;
+    // A cancelled call is destroyed (nothing can be sent, grpc-js already ended it); an ended one
+    // has its status on the way.
+    if (isClosed(call)) return;
     recordFailure(call.metadata, { error, origin: 'thrown', mapError });
     call.emit('error', standaloneStatus(call, error, 'thrown', mapError));
   };
