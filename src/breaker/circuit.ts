@@ -58,9 +58,11 @@ export interface BreakerSnapshot {
  * our own admission and accounting around it.
  *
  * - Calls admitted while closed are counted when they finish (so in-flight calls never dilute
- *   the failure rate, and a result from before a state change is dropped as stale).
+ *   the failure rate, and a result from before a state change is dropped as stale): successes
+ *   straight into opossum's window, failures through `fire`, whose rule decides the opening.
  * - While half-open, the first caller becomes the probe: it is fired through opossum at once,
- *   which closes the probe slot; its outcome closes or re-opens the breaker.
+ *   which closes the probe slot; its outcome (or `probeTimeoutMs` passing) closes or re-opens
+ *   the breaker.
  */
 export class Circuit {
   state: BreakerState = 'closed';
