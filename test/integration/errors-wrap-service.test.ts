@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { UserServiceClient, UserServiceService } from '../../examples/gen/example/users/v1/users';
 import { callContextServerInterceptor } from '../../src/context/server-interceptor';
 import { PublicError, errorTranslationServerInterceptor, wrapService } from '../../src/errors';
@@ -374,6 +374,27 @@ describe('wrapService: types flow from service definitions', () => {
     } finally {
       await s.stop();
     }
+  });
+
+  it('types: requests and responses are checked against the definition (tsc verifies the expected errors)', () => {
+    const wrapped = wrapService(UserServiceService, {
+      async getUser(call) {
+        expectTypeOf(call.request.id).toEqualTypeOf<string>();
+        return { user: { id: call.request.id, name: '', email: '' } };
+      },
+      renameUser(call, callback) {
+        expectTypeOf(call.request.name).toEqualTypeOf<string>();
+        callback(null, { user: undefined });
+      },
+    });
+    expectTypeOf(wrapped).toHaveProperty('getUser');
+    const renameUser = async () => ({ user: undefined });
+    // @ts-expect-error GetUserResponse has no field `usr`
+    wrapService(UserServiceService, { getUser: async () => ({ usr: {} }), renameUser });
+    // @ts-expect-error the callback takes a GetUserResponse
+    wrapService(UserServiceService, { getUser: (_call, callback) => callback(null, { name: 'x' }), renameUser });
+    // @ts-expect-error every method of the definition needs a handler
+    wrapService(UserServiceService, { getUser: async () => ({ user: undefined }) });
   });
 
   it('rejects names that are not methods of the definition, and bad options', () => {
