@@ -14,8 +14,13 @@ const RESET_TIMEOUT_MS = 250;
 const CONCURRENCY = 8;
 const BLACKHOLE_MS = 1_800;
 const ROLLING_WINDOW_MS = 1_000;
-/** How late a call may end after its deadline on a busy 2-core host. */
-const DEADLINE_TOLERANCE_MS = 60;
+/**
+ * How late a call may end after its deadline: timer slack, plus the worst event-loop stall
+ * measured during the run (on a busy shared host a stall delays the deadline timer itself), at
+ * most DEADLINE_HARD_LIMIT_MS.
+ */
+const DEADLINE_TOLERANCE_MS = 40;
+const DEADLINE_HARD_LIMIT_MS = 150;
 
 const { OK, DEADLINE_EXCEEDED, UNAVAILABLE } = grpc.status;
 
@@ -114,7 +119,7 @@ it('blackhole: deadlines fire on time, the breaker opens, probes continue during
 
   // Deadlines fire within the margin: nothing comes back through a blackhole, only the timer ends a call.
   expect(timedOut.length).toBeGreaterThanOrEqual(8);
-  expect(overshoot.max).toBeLessThanOrEqual(DEADLINE_TOLERANCE_MS);
+  expect(overshoot.max).toBeLessThanOrEqual(Math.min(DEADLINE_TOLERANCE_MS + loop.max, DEADLINE_HARD_LIMIT_MS));
   // Every call in the dark ended with its deadline or a local rejection, nothing else.
   expect(dark.every((o) => o.code === DEADLINE_EXCEEDED || (o.code === UNAVAILABLE && o.local))).toBe(true);
   // The breaker opened once timeouts outweighed the healthy calls still in its window (at the

@@ -19,8 +19,13 @@ const RESTARTS = [
 ];
 /** Last stretch of the run, long after the last restart: calls must be served again. */
 const RECOVERED_AFTER_MS = 2_600;
-/** How late a call may end after its deadline: timer and event-loop slack on a busy 2-core host. */
-const DEADLINE_TOLERANCE_MS = 60;
+/**
+ * How late a call may end after its deadline: timer slack, plus the worst event-loop stall
+ * measured during the run (on a busy shared host a stall delays the deadline timer itself), at
+ * most DEADLINE_HARD_LIMIT_MS.
+ */
+const DEADLINE_TOLERANCE_MS = 40;
+const DEADLINE_HARD_LIMIT_MS = 150;
 
 const { OK, UNAVAILABLE, DEADLINE_EXCEEDED } = grpc.status;
 /** Codes a call may fail with when its server dies or it runs out of time: transient and classified. */
@@ -140,7 +145,7 @@ it('server restarts under load: no call outlives its deadline, every call ends O
   expect(unhandled).toEqual([]);
   expect(unexpected.map((o) => `${o.method} ${o.code} ${o.error?.details}`)).toEqual([]);
   expect(unclassified).toEqual([]);
-  expect(overshoot.max).toBeLessThanOrEqual(DEADLINE_TOLERANCE_MS);
+  expect(overshoot.max).toBeLessThanOrEqual(Math.min(DEADLINE_TOLERANCE_MS + loop.max, DEADLINE_HARD_LIMIT_MS));
   // The restarts did hurt and slow calls did meet their deadline: otherwise this would prove nothing.
   expect(outcomes.filter((o) => o.fallback || o.code !== OK).length).toBeGreaterThan(0);
   expect(outcomes.filter((o) => o.overshootMs >= -5).length).toBeGreaterThan(0);
