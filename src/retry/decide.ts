@@ -13,6 +13,8 @@ export interface FailedAttempt {
   readonly attempts: number;
   /** Response headers or a message reached the caller: the call cannot be replayed. */
   readonly committed: boolean;
+  /** The attempt reached a connection, so the request may have been sent. */
+  readonly sent: boolean;
   /** The attempt ran into its own per-attempt timeout (earlier than the overall deadline). */
   readonly attemptTimedOut: boolean;
 }
@@ -42,6 +44,15 @@ export type RetryDecision =
 const giveUp = (reason: GiveUpReason): RetryDecision => ({ retry: false, reason });
 
 /**
+ * A status the server sent itself, before any response headers: a gRPC Trailers-Only response,
+ * whose single header block carries `content-type`. Statuses grpc-js makes up locally (a
+ * dropped connection, a reset) carry no metadata.
+ */
+function answeredByServer(metadata: Metadata): boolean {
+  return metadata.get('content-type').length > 0;
+}
+
+/**
  * Whether to retry a failed attempt, and after how long. Pure apart from reading the trailers;
  * the retry budget is consulted by the caller only when this says yes.
  */
@@ -58,6 +69,12 @@ export function decideRetry(attempt: FailedAttempt, ctx: RetryContext): RetryDec
 
   const pushback = readPushback(attempt.metadata);
   if (pushback.kind === 'stop') return giveUp('pushback-stop');
+  // `always` means "the server did not process the request", which the code alone only says when
+  // the server itself sent it. A connection that dropped after the request left proves nothing:
+  // a non-idempotent call is then not retried.
+  if (rule.retry === 'always' && !ctx.idempotent && attempt.sent && pushback.kind !== 'wait' && !answeredByServer(attempt.metadata)) {
+    return giveUp('not-idempotent');
+  }
   if (rule.retryOnlyWith === 'pushback' && pushback.kind !== 'wait') return giveUp('not-retryable');
   if (rule.retryOnlyWith === 'attempt-timeout' && !attempt.attemptTimedOut) {
     return giveUp(attempt.code === status.DEADLINE_EXCEEDED ? 'deadline' : 'not-retryable');

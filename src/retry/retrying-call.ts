@@ -43,6 +43,11 @@ export class RetryingCall implements InterceptingCallInterface {
   private metadata: Metadata | undefined;
   /** The latest attempt (live while state is 'attempt'). */
   private call: InterceptingCallInterface | undefined;
+  /**
+   * The attempt's peer before it started: grpc-js reports the channel target until the call is
+   * given to a connection, then the server address. Unchanged at failure: the request never left.
+   */
+  private unsentPeer = '';
   private attempts = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Response headers or a response message reached the caller, or replay is impossible. */
@@ -214,6 +219,7 @@ export class RetryingCall implements InterceptingCallInterface {
     }
     const call = this.nextCall(options);
     this.call = call;
+    this.unsentPeer = call.getPeer();
     if (this.attempts === 1) {
       // Before start, grpc-js reports the channel target as the peer.
       this.target = this.shared.target ?? channelTarget(call);
@@ -247,6 +253,7 @@ export class RetryingCall implements InterceptingCallInterface {
         metadata,
         attempts: this.attempts,
         committed: this.committed,
+        sent: this.call?.getPeer() !== this.unsentPeer,
         attemptTimedOut: status.code === Status.DEADLINE_EXCEEDED && this.attemptDeadline !== Infinity,
       },
       {

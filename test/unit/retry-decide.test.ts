@@ -42,11 +42,13 @@ describe('readPushback', () => {
   });
 });
 
+/** By default a status the server sent itself (a Trailers-Only response carries content-type). */
 const attempt = (code: number, over: Partial<FailedAttempt> = {}): FailedAttempt => ({
   code,
-  metadata: md(),
+  metadata: md({ 'content-type': 'application/grpc' }),
   attempts: 1,
   committed: false,
+  sent: true,
   attemptTimedOut: false,
   ...over,
 });
@@ -63,8 +65,21 @@ const ctx = (over: Partial<RetryContext> = {}): RetryContext => ({
 });
 
 describe('decideRetry', () => {
-  it('UNAVAILABLE is retried even for non-idempotent methods', () => {
+  it('UNAVAILABLE sent by the server is retried even for non-idempotent methods', () => {
     expect(decideRetry(attempt(status.UNAVAILABLE), ctx())).toEqual({ retry: true, delayMs: 40, pushback: false });
+  });
+
+  it('UNAVAILABLE from a connection lost after sending is retried only for idempotent methods', () => {
+    const dropped = attempt(status.UNAVAILABLE, { metadata: md(), sent: true });
+    expect(decideRetry(dropped, ctx())).toEqual({ retry: false, reason: 'not-idempotent' });
+    expect(decideRetry(dropped, ctx({ idempotent: true }))).toMatchObject({ retry: true });
+    // Never reached a connection: nothing can have been processed.
+    expect(decideRetry(attempt(status.UNAVAILABLE, { metadata: md(), sent: false }), ctx())).toMatchObject({ retry: true });
+    // The server asked for a retry.
+    expect(decideRetry(attempt(status.UNAVAILABLE, { metadata: md({ [PUSHBACK_KEY]: '5' }), sent: true }), ctx())).toMatchObject({
+      retry: true,
+      delayMs: 5,
+    });
   });
 
   it('INTERNAL, UNKNOWN and ABORTED only for idempotent methods', () => {
