@@ -140,8 +140,15 @@ export class Circuit {
       this.status.increment('fires');
       this.status.increment('successes');
     } else {
-      // A failure goes through opossum, which decides whether the breaker opens.
-      this.breaker.fire(Promise.reject(COUNTED_FAILURE)).then(undefined, ignore);
+      // Counted and decided synchronously, with opossum's own rule (enough volume and a failure
+      // rate above the threshold), so a call made right after the failing one already sees the
+      // breaker open; opossum's open() then runs its state machine and reset timer.
+      this.status.increment('fires');
+      this.status.increment('failures');
+      const { fires, failures } = this.breaker.stats;
+      if (fires >= this.tuning.volumeThreshold && (failures / fires) * 100 > this.tuning.errorThresholdPercentage) {
+        this.breaker.open();
+      }
     }
   }
 

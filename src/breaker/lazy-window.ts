@@ -22,7 +22,7 @@ export interface WindowStatus {
   readonly window: CircuitBreaker.Bucket[];
   rotateBucket(): void;
   /** Adds one to a counter of the current bucket (what opossum's own event listeners call). */
-  increment(property: 'fires' | 'successes'): void;
+  increment(property: 'fires' | 'successes' | 'failures'): void;
 }
 
 /**

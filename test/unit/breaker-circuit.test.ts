@@ -49,6 +49,18 @@ describe('Circuit', () => {
     expect(c.admit()).toBe(REJECTED);
   });
 
+  it('opens synchronously: the call right after the failure that crosses the threshold is refused', () => {
+    const { c, transitions } = circuit({ volumeThreshold: 3, errorThresholdPercentage: 50 });
+    run(c, FAILURE);
+    run(c, FAILURE);
+    expect(c.state).toBe('closed');
+    run(c, FAILURE);
+    // No promise turn in between.
+    expect(c.state).toBe('open');
+    expect(c.admit()).toBe(REJECTED);
+    expect(transitions()).toEqual(['closed>open']);
+  });
+
   it('forgets failures older than the rolling window (rotated lazily, no timer)', async () => {
     const { c } = circuit({ volumeThreshold: 4, rollingWindowMs: 1000, rollingBuckets: 10 });
     for (let i = 0; i < 3; i++) run(c, FAILURE);
