@@ -68,8 +68,9 @@ const CLIENT_KEYS = ['target', 'service', 'statusTable', 'trace', 'deadline', 'r
 const SERVER_KEYS = ['trace', 'deadline', 'errors', 'statusTable', 'onEvent', 'metrics', 'logger', 'logs'];
 
 /**
- * The client stack, outermost first: trace → (call observer) → deadline → fallback → retry →
- * breaker → (attempt observer). Observers are present only when events, metrics or logs are asked for.
+ * The client stack, outermost first: trace → (call observer) → fallback → deadline → retry →
+ * breaker → (attempt observer). Observers are present only when events, metrics or logs are
+ * asked for; fallback only when fallbacks are given.
  */
 export function clientInterceptors(options: ClientStackOptions = {}): ClientStack {
   const o = objectOption<ClientStackOptions>('clientInterceptors options', options, CLIENT_KEYS);
@@ -84,14 +85,18 @@ export function clientInterceptors(options: ClientStackOptions = {}): ClientStac
     return (value ?? {}) as T;
   };
 
+  const deadline = section<Omit<DeadlineClientOptions, Shared>>('deadline', o.deadline);
+  const retry = section<Omit<RetryOptions, Shared | 'service' | 'target'>>('retry', o.retry);
+  const breakerOptions = section<Omit<BreakerOptions, Shared | 'target'>>('breaker', o.breaker);
+
   const list: grpc.Interceptor[] = [traceClientInterceptor(o.trace)];
   if (onEvent) list.push(callObserverClientInterceptor(onEvent, target));
-  const deadline = section('deadline', o.deadline);
+  // Outside deadline and retry: it answers the final outcome, a call failed for lack of time included.
+  if (o.fallback !== undefined) {
+    list.push(fallbackClientInterceptor(o.fallback, { target, scope: breakerOptions?.scope, statusTable, onEvent }));
+  }
   if (deadline) list.push(deadlineClientInterceptor({ ...deadline, onEvent }));
-  if (o.fallback !== undefined) list.push(fallbackClientInterceptor(o.fallback, { target, statusTable, onEvent }));
-  const retry = section('retry', o.retry);
   if (retry) list.push(retryClientInterceptor({ ...retry, service: o.service, target, statusTable, onEvent }));
-  const breakerOptions = section('breaker', o.breaker);
   const breaker = breakerOptions ? breakerClientInterceptor({ ...breakerOptions, target, statusTable, onEvent }) : undefined;
   if (breaker) list.push(breaker);
   if (onEvent) list.push(attemptObserverClientInterceptor(onEvent, target));
