@@ -1,4 +1,4 @@
-import type { ServiceError } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import { durationToMs } from '../details/codec';
 import type { ErrorDetail } from '../details/types';
 import { classifyStatus } from '../status/classify';
@@ -54,15 +54,18 @@ function firstString(error: { metadata?: unknown }, key: string): string | undef
 
 /**
  * Turns a grpc-js `ServiceError` into `{ code, codeName, message, retryable, traceId, service, method,
- * details, … }`. For a value that carries no gRPC status code, returns undefined.
+ * details, … }`. A status whose code is not a whole number (a rogue server's unparsable
+ * `grpc-status`) is described as UNKNOWN. For a value that is not a gRPC status error at all
+ * (neither a numeric `code` nor trailers), returns undefined.
  */
 export function describeServiceError(error: ServiceError, options?: DescribeOptions): ServiceErrorDescription;
 export function describeServiceError(error: unknown, options?: DescribeOptions): ServiceErrorDescription | undefined;
 export function describeServiceError(error: unknown, options: DescribeOptions = {}): ServiceErrorDescription | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const e = error as { code?: unknown; details?: unknown; message?: unknown; metadata?: unknown };
-  if (typeof e.code !== 'number' || !Number.isInteger(e.code)) return undefined;
-  const code = e.code;
+  const hasTrailers = typeof (e.metadata as { get?: unknown } | undefined)?.get === 'function';
+  if (typeof e.code !== 'number' && !hasTrailers) return undefined;
+  const code = typeof e.code === 'number' && Number.isInteger(e.code) ? e.code : status.UNKNOWN;
   const decoded = decodeErrorDetails(error);
   const message = typeof e.details === 'string' ? e.details : typeof e.message === 'string' ? e.message : '';
 

@@ -242,9 +242,16 @@ describe('describeServiceError', () => {
     expect(describeServiceError(err).traceId).toBe(TRACE);
   });
 
-  it('returns undefined for values without a gRPC status code', () => {
-    for (const value of [undefined, null, 'x', new Error('plain'), { code: 'ECONNRESET' }, { code: 1.5 }]) {
+  it('returns undefined for values that are not gRPC status errors', () => {
+    for (const value of [undefined, null, 'x', new Error('plain'), { code: 'ECONNRESET' }]) {
       expect(describeServiceError(value)).toBeUndefined();
     }
+  });
+
+  it('describes a rogue status (unparsable or out-of-range code) without throwing', () => {
+    expect(describeServiceError(failed(NaN))).toMatchObject({ code: 2, codeName: 'UNKNOWN', retryable: false });
+    expect(describeServiceError({ code: undefined, details: 'x', metadata: new grpc.Metadata() })?.codeName).toBe('UNKNOWN');
+    expect(describeServiceError(failed(1000))).toMatchObject({ code: 1000, codeName: 'CODE_1000', retryable: false });
+    expect(describeServiceError(failed(-1))).toMatchObject({ code: -1, retryable: false });
   });
 });
