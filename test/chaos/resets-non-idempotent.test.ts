@@ -97,13 +97,14 @@ it('non-idempotent writes under connection resets: no request id is executed twi
     duplicateIds: duplicates.length,
     extraExecutions: duplicates.reduce((sum, [, n]) => sum + n - 1, 0),
     retriesOfUnavailable: retriedAfterReset,
+    notRetriedAsNonIdempotent: events.filter((e) => e.type === 'give-up' && e.reason === 'not-idempotent').length,
     codes,
   });
 
   expect(unhandled).toEqual([]);
   expect(calls).toBeGreaterThan(100);
   expect(resets).toBeGreaterThanOrEqual(4);
-  expect(executions.get('commit-then-reset-0')).toBeGreaterThanOrEqual(1); // the resets did hit live connections
+  expect(executions.get('commit-then-reset-0')).toBeGreaterThanOrEqual(1); // the worst case did happen // the resets did hit live connections
   expect(codes.UNAVAILABLE ?? 0).toBeGreaterThan(0);
   expect(duplicates).toEqual([]);
 });
