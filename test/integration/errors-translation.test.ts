@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import * as path from 'node:path';
+import protobuf from 'protobufjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callContextServerInterceptor } from '../../src/context/server-interceptor';
 import { STATUS_DETAILS_KEY, encodeRichStatus } from '../../src/details';
@@ -534,5 +536,108 @@ describe('error translation options are validated', () => {
     [{ traceIdHeader: 'Bad Header' }, /traceIdHeader/],
   ])('rejects %j', (options, message) => {
     expect(() => errorTranslationServerInterceptor(options as ErrorTranslationOptions)).toThrow(message);
+  });
+});
+
+describe('rich details over the wire', () => {
+  it('every public detail type arrives equal to what the server sent (checked with an independent decoder too)', async () => {
+    const thrown = new PublicError(grpc.status.INVALID_ARGUMENT, 'the order is invalid', [
+      { reason: 'ORDER_INVALID', metadata: { orderId: '42' } },
+      { fieldViolations: [{ field: 'items[0].qty', description: 'must be positive', reason: 'NOT_POSITIVE', localizedMessage: { locale: 'de', message: 'muss positiv sein' } }] },
+      { retryDelayMs: 250 },
+      { preconditionViolations: [{ type: 'STOCK', subject: 'sku:7', description: 'out of stock' }] },
+      { quotaViolations: [{ subject: 'customer:9', description: 'orders per day', quotaDimensions: { region: 'eu' }, quotaValue: 10 }] },
+      { resourceType: 'order', resourceName: 'orders/42', owner: 'customer:9' },
+      { locale: 'en-GB', message: 'Please check the quantities.' },
+      { links: [{ description: 'ordering rules', url: 'https://example.com/docs/orders' }] },
+    ]);
+    const h = await startHarness(wrapService({ unary: async () => Promise.reject(thrown) }));
+    try {
+      const result = await unaryCall(h.client, {});
+      const traceId = result.status.metadata.get('x-trace-id')[0];
+      const decoded = decodeErrorDetails(result.status);
+      const [errorInfo, ...rest] = thrown.errorDetails;
+      expect(decoded.details).toEqual([
+        { type: 'ErrorInfo', value: { ...errorInfo.value, domain: 'test.v1.EchoService' } },
+        ...rest,
+        { type: 'RequestInfo', value: { requestId: traceId, servingData: '' } },
+      ]);
+      expect(decoded.unknownDetails).toEqual([]);
+      // protobufjs, built from the same .proto files, reads the same bytes the same way.
+      const root = protobuf.loadSync([
+        path.join(__dirname, '../../proto/google/rpc/status.proto'),
+        path.join(__dirname, '../../proto/google/rpc/error_details.proto'),
+      ]);
+      const Status = root.lookupType('google.rpc.Status');
+      const raw = Status.decode(result.status.metadata.get(STATUS_DETAILS_KEY)[0] as Buffer) as unknown as {
+        code: number;
+        message: string;
+        details: Array<{ type_url: string; value: Uint8Array }>;
+      };
+      expect(raw.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(raw.message).toBe('the order is invalid');
+      const names = raw.details.map((any) => any.type_url.replace('type.googleapis.com/', ''));
+      expect(names).toEqual(decoded.details.map((d) => `google.rpc.${d.type}`));
+      const bad = root.lookupType('google.rpc.BadRequest').toObject(root.lookupType('google.rpc.BadRequest').decode(raw.details[1].value));
+      expect(bad).toEqual({
+        fieldViolations: [
+          { field: 'items[0].qty', description: 'must be positive', reason: 'NOT_POSITIVE', localizedMessage: { locale: 'de', message: 'muss positiv sein' } },
+        ],
+      });
+    } finally {
+      await stopHarness(h);
+    }
+  });
+});
+
+describe('a rogue server’s grpc-status-details-bin', () => {
+  const rogueBytes: ReadonlyArray<[string, Buffer]> = [
+    ['garbage (a varint that never ends)', Buffer.alloc(16, 0xff)],
+    ['truncated', encodeRichStatus(5, 'a message', [{ type: 'RequestInfo', value: { requestId: 'r', servingData: 's' } }]).subarray(0, 9)],
+    ['empty', Buffer.alloc(0)],
+    // A Status whose one Any (field 3) has an ErrorInfo type URL and bytes that do not parse.
+    [
+      'a detail with broken bytes',
+      Buffer.concat([
+        encodeRichStatus(5, 'm', []),
+        Buffer.from([0x1a, 0x2e, 0x0a, 0x28]),
+        Buffer.from('type.googleapis.com/google.rpc.ErrorInfo'),
+        Buffer.from([0x12, 0x02, 0x0a, 0x7f]),
+      ]),
+    ],
+  ];
+  let server: TestServer;
+  let client: EchoClient;
+  beforeAll(async () => {
+    // No translation: the server sends whatever bytes it likes.
+    server = await startEchoServer({
+      unary: (call: Unary, callback: grpc.sendUnaryData<EchoMessage>) => {
+        const metadata = new grpc.Metadata();
+        metadata.set(STATUS_DETAILS_KEY, rogueBytes[Number(call.request.count)][1]);
+        callback({ code: grpc.status.NOT_FOUND, details: 'rogue', metadata });
+      },
+    });
+    client = echoClient(server.address);
+  });
+  afterAll(async () => {
+    client.close();
+    await server.close();
+  });
+
+  it.each(rogueBytes.map(([label], i) => [label, i] as const))('%s: reported cleanly, never thrown', async (label, i) => {
+    const result = await unaryCall(client, { count: i });
+    expect(result.error?.code).toBe(grpc.status.NOT_FOUND);
+    const decoded = decodeErrorDetails(result.error);
+    if (label === 'empty') {
+      // An empty Status is valid protobuf: code 0, no details.
+      expect(decoded.status).toEqual({ code: 0, message: '' });
+    } else if (label === 'a detail with broken bytes') {
+      expect(decoded.malformed).toBeUndefined();
+      expect(decoded.unknownDetails).toHaveLength(1);
+    } else {
+      expect(decoded.malformed?.name).toBe('MalformedStatusDetailsError');
+      expect(decoded.details).toEqual([]);
+    }
+    expect(describeServiceError(result.error!)).toMatchObject({ code: grpc.status.NOT_FOUND, message: 'rogue' });
   });
 });
