@@ -98,7 +98,11 @@ export function translateFailure(input: FailureInput, scope: TranslationScope): 
   const envelope = (debugSource?: { error: unknown; detail?: string }): StatusEnvelope => ({
     traceId: scope.traceId,
     domain: config.domain ?? serviceOfPath(scope.method),
-    debugInfo: debugSource && config.debugInfo ? debugInfoOf(debugSource.error, debugSource.detail) : undefined,
+    // Checked again per failure: NODE_ENV may be set after the interceptor was built.
+    debugInfo:
+      debugSource && config.debugInfo && process.env.NODE_ENV !== 'production'
+        ? debugInfoOf(debugSource.error, debugSource.detail)
+        : undefined,
   });
   const internal = (fromCode: number | undefined, debug: { error: unknown; detail?: string }): Translation => ({
     status: buildStatus(status.INTERNAL, withTraceId(genericText(status.INTERNAL), scope.traceId), [], envelope(debug)),

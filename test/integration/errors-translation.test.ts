@@ -476,6 +476,13 @@ describe('logger, events, debug info and standalone use', () => {
       const prodResult = await unaryCall(prod.client, {});
       expectGenericInternal(prodResult);
       expect(decodeErrorDetails(prodResult.status).debugInfo).toBeUndefined();
+      // Built in development, running in production: still none.
+      process.env.NODE_ENV = 'production';
+      try {
+        expect(decodeErrorDetails((await unaryCall(dev.client, {})).status).debugInfo).toBeUndefined();
+      } finally {
+        process.env.NODE_ENV = previous;
+      }
     } finally {
       await stopHarness(dev);
       await stopHarness(prod);
