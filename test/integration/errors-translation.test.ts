@@ -461,12 +461,16 @@ describe('logger, events, debug info and standalone use', () => {
     const impl = wrapService({ unary: async () => Promise.reject(new Error('debug me')) });
     const dev = await startHarness(impl, { includeDebugInfo: true });
     const previous = process.env.NODE_ENV;
+    const restore = () => {
+      if (previous === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = previous;
+    };
     process.env.NODE_ENV = 'production';
     let prod: Harness | undefined;
     try {
       prod = await startHarness(impl, { includeDebugInfo: true });
     } finally {
-      process.env.NODE_ENV = previous;
+      restore();
     }
     try {
       const devResult = await unaryCall(dev.client, {});
@@ -481,7 +485,7 @@ describe('logger, events, debug info and standalone use', () => {
       try {
         expect(decodeErrorDetails((await unaryCall(dev.client, {})).status).debugInfo).toBeUndefined();
       } finally {
-        process.env.NODE_ENV = previous;
+        restore();
       }
     } finally {
       await stopHarness(dev);
