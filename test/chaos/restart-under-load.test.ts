@@ -15,7 +15,7 @@ const LOAD_MS = 3_000;
 const RESTARTS = [
   { atMs: 500, downMs: 300 },
   { atMs: 1_400, downMs: 300 },
-  { atMs: 2_200, downMs: 0 },
+  { atMs: 2_000, downMs: 0 },
 ];
 /** Last stretch of the run, long after the last restart: calls must be served again. */
 const RECOVERED_AFTER_MS = 2_600;
