@@ -3,10 +3,14 @@ import { STATUS_DETAILS_KEY, encodeRichStatus, retryInfoDetail } from '../detail
 import type { ErrorDetail } from '../details/types';
 
 /**
- * Response-metadata key marking a status our own client stack produced without sending the call
- * (the value says why). Retry, breaker and server error translation all recognise it.
+ * Response-metadata key showing the caller that our own client stack produced a status without
+ * sending the call (the value says why). For display only: the stack itself recognises its
+ * local failures by the metadata object, so a server sending this key cannot pose as one.
  */
 export const LOCAL_FAILURE_KEY = 'x-resilience-local';
+
+/** The metadata objects of statuses made by `localFailureStatus`, and why. */
+const localFailures = new WeakMap<Metadata, LocalFailureKind>();
 
 export type LocalFailureKind =
   /** The circuit breaker for the target/method is open (or probing). */
@@ -26,6 +30,7 @@ export function localFailureStatus(
 ): StatusObject {
   const metadata = new Metadata();
   metadata.set(LOCAL_FAILURE_KEY, kind);
+  localFailures.set(metadata, kind);
   if (retryAfterMs !== undefined) {
     const rich: ErrorDetail[] = [retryInfoDetail(retryAfterMs)];
     metadata.set(STATUS_DETAILS_KEY, encodeRichStatus(code, details, rich));
@@ -33,8 +38,7 @@ export function localFailureStatus(
   return { code, details, metadata };
 }
 
-/** The kind of local failure a status carries, if our stack produced it. */
+/** The kind of local failure a status is, if our stack produced it (never from what a server sent). */
 export function localFailureKind(metadata: Metadata | undefined): LocalFailureKind | undefined {
-  const value = metadata?.get(LOCAL_FAILURE_KEY)[0];
-  return value === 'breaker-open' || value === 'deadline' ? value : undefined;
+  return metadata === undefined ? undefined : localFailures.get(metadata);
 }

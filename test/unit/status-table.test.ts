@@ -86,3 +86,17 @@ describe('createStatusTable overrides', () => {
     expect(() => createStatusTable(options as never)).toThrow(message);
   });
 });
+
+describe('local failure marker', () => {
+  it('is recognised on statuses the stack made, never on a look-alike from the network', async () => {
+    const { Metadata } = await import('@grpc/grpc-js');
+    const { LOCAL_FAILURE_KEY, localFailureKind, localFailureStatus } = await import('../../src/status');
+    const local = localFailureStatus(status.UNAVAILABLE, 'open', 'breaker-open', 100);
+    expect(localFailureKind(local.metadata)).toBe('breaker-open');
+    expect(local.metadata.get(LOCAL_FAILURE_KEY)).toEqual(['breaker-open']);
+    const spoofed = new Metadata();
+    spoofed.set(LOCAL_FAILURE_KEY, 'breaker-open');
+    expect(localFailureKind(spoofed)).toBeUndefined();
+    expect(localFailureKind(local.metadata.clone())).toBeUndefined();
+  });
+});
