@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { LocallyFailedCall } from '../internal/locally-failed-call';
 import { localFailureStatus } from '../status/local-failure';
 import { emitSafely } from '../telemetry/emit';
 import type { EventHandler } from '../telemetry/events';
@@ -27,29 +28,5 @@ export function rejectedCall(
     circuit.state === 'half-open'
       ? `Circuit breaker ${circuit.key} is half-open with its probe in flight; retry in ${retryAfterMs} ms`
       : `Circuit breaker ${circuit.key} is open; next probe in ${retryAfterMs} ms`;
-  return new grpc.InterceptingCall(inner, new RejectingRequester(localFailureStatus(grpc.status.UNAVAILABLE, details, 'breaker-open', retryAfterMs)));
-}
-
-/** Answers with the rejection status on the next tick (callers finish `start`/`sendMessage` first); sends nothing. */
-class RejectingRequester implements grpc.Requester {
-  private cancelled = false;
-
-  constructor(private readonly status: grpc.StatusObject) {}
-
-  start = (_metadata: grpc.Metadata, listener: grpc.InterceptingListener): void => {
-    process.nextTick(() => {
-      listener.onReceiveStatus(
-        this.cancelled ? { code: grpc.status.CANCELLED, details: 'Cancelled on client', metadata: new grpc.Metadata() } : this.status,
-      );
-    });
-  };
-
-  sendMessage = (): void => {};
-
-  halfClose = (): void => {};
-
-  cancel = (next: () => void): void => {
-    this.cancelled = true;
-    next();
-  };
+  return new grpc.InterceptingCall(new LocallyFailedCall(localFailureStatus(grpc.status.UNAVAILABLE, details, 'breaker-open', retryAfterMs)));
 }

@@ -7,7 +7,7 @@ import { localFailureStatus } from '../status/local-failure';
 import { emitSafely } from '../telemetry/emit';
 import type { EventHandler } from '../telemetry/events';
 import { effectiveDeadline, describeBinding } from './effective';
-import { LocallyFailedCall } from './local-call';
+import { LocallyFailedCall } from '../internal/locally-failed-call';
 import { DeadlinePolicies, POLICY_FIELDS, policyFields, type DeadlineOverrides, type DeadlinePolicy } from './policy';
 import { deadlineMs } from './time';
 

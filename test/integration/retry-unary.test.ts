@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callContextStorage, createCallContext, runWithCallContext } from '../../src/context';
-import { LocallyFailedCall } from '../../src/deadline/local-call';
+import { LocallyFailedCall } from '../../src/internal/locally-failed-call';
 import { withResilience } from '../../src/options/call-options';
 import { retryClientInterceptor } from '../../src/retry/interceptor';
 import type { RetryOptions } from '../../src/retry/options';

@@ -8,7 +8,8 @@ type MessageContext = Parameters<InterceptingCallInterface['sendMessageWithConte
  * A call that fails with `status` without ever reaching the channel: no grpc-js call is created,
  * so nothing is sent, no connection is opened and the channel's call count is untouched (a
  * created-then-abandoned call would keep the channel from going idle). The status is delivered
- * on the next tick, after the caller has attached its listeners.
+ * with setImmediate, after the caller has attached its listeners and after pending I/O and
+ * timers: a caller that retries in a tight loop must not starve timers (a breaker's reset timer).
  */
 export class LocallyFailedCall implements InterceptingCallInterface {
   private listener: Partial<InterceptingListener> | undefined;
@@ -18,7 +19,7 @@ export class LocallyFailedCall implements InterceptingCallInterface {
 
   start(_metadata: Metadata, listener?: Partial<InterceptingListener>): void {
     this.listener = listener;
-    process.nextTick(deliver, this);
+    setImmediate(deliver, this);
   }
 
   /** Cancelled before the status went out: report the cancellation instead, like a real call. */
