@@ -30,7 +30,7 @@ function faults(name: string, f: InjectedFaults): string | undefined {
   return parts.length > 0 ? `${name} ${parts.join(' + ')}` : undefined;
 }
 
-const COLUMNS = [24, 9, 6, 10, 8, 9, 8, 8];
+const COLUMNS = [24, 9, 6, 10, 11, 8, 9, 8, 8];
 
 function row(cells: readonly (string | number)[], last: string): string {
   return `  ${cells.map((cell, i) => pad(cell, COLUMNS[i], i === 0)).join('')}   ${last}`;
@@ -39,7 +39,7 @@ function row(cells: readonly (string | number)[], last: string): string {
 function phaseRow(p: PhaseReport, n: number): string {
   const injected = [faults('users', p.injected.users), faults('preferences', p.injected.preferences)].filter(Boolean).join('; ') || 'latency only';
   const { p50, p99 } = p.latencyMs;
-  return row([`${n} ${p.title}`, p.requests, p.ok, p.degraded, p.failed, sum(p.retries), p50.toFixed(1), p99.toFixed(1)], injected);
+  return row([`${n} ${p.title}`, p.requests, p.ok, p.degraded, p.notFound, p.failed, sum(p.retries), p50.toFixed(1), p99.toFixed(1)], injected);
 }
 
 const SERVICE_NAMES: Record<string, string> = {
@@ -88,7 +88,7 @@ export function formatReport(report: DemoReport): string {
     `seed ${report.seed} · ${report.options.requests} requests · concurrency ${report.options.concurrency} · ${(report.durationMs / 1000).toFixed(1)} s`,
     '',
     'PHASES',
-    row(['', 'requests', 'ok', 'degraded', 'failed', 'retries', 'p50 ms', 'p99 ms'], 'faults injected'),
+    row(['', 'requests', 'ok', 'degraded', 'not found', 'failed', 'retries', 'p50 ms', 'p99 ms'], 'faults injected'),
   );
   report.phases.forEach((p, i) => out.push(phaseRow(p, i + 1)));
   out.push('');
@@ -155,5 +155,5 @@ export function progressLine(p: DemoProgress): string {
   const breakers = Object.entries(p.breakers)
     .map(([target, state]) => `${target} ${state}`)
     .join(', ');
-  return `[${p.phaseNumber}/${p.phaseCount} ${p.phase}${p.phaseDone ? ', done' : ''}] ${p.done}/${p.total} requests · ok ${p.ok} · degraded ${p.degraded} · failed ${p.failed} · retries ${p.retries} · breakers: ${breakers}`;
+  return `[${p.phaseNumber}/${p.phaseCount} ${p.phase}${p.phaseDone ? ', done' : ''}] ${p.done}/${p.total} requests · ok ${p.ok} · degraded ${p.degraded} · not found ${p.notFound} · failed ${p.failed} · retries ${p.retries} · breakers: ${breakers}`;
 }

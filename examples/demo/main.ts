@@ -28,7 +28,8 @@ async function main(): Promise<void> {
     report = await runDemo({ ...command.options, onProgress: printer?.update });
   } catch (error) {
     printer?.done();
-    console.error(error instanceof RangeError ? `${error.message}\n\n${USAGE}` : error);
+    // runDemo names its options (`requests must be …`); on the command line they are flags.
+    console.error(error instanceof RangeError ? `--${error.message}\n\n${USAGE}` : error);
     process.exitCode = error instanceof RangeError ? 2 : 1;
     return;
   }

@@ -34,7 +34,7 @@ export const PHASES: readonly Phase[] = [
   {
     name: 'healthy',
     title: 'healthy',
-    expect: 'everything answers; the odd unknown user (NOT_FOUND) and internal bug (INTERNAL) are the only failures',
+    expect: 'everything answers; the odd internal bug in the user service (INTERNAL) is the only failure',
     users: NORMAL,
     preferences: NORMAL,
     preferencesDown: false,

@@ -13,7 +13,7 @@ export function progressPrinter(stream: NodeJS.WriteStream, everyMs = 2_000): Pr
     let shown = false;
     return {
       update(progress) {
-        const width = Math.max(20, (stream.columns ?? 120) - 1);
+        const width = Math.max(20, (stream.columns || 120) - 1);
         stream.write(`\r\x1b[2K${progressLine(progress).slice(0, width)}`);
         shown = true;
       },

@@ -24,7 +24,9 @@ export interface PhaseReport {
   readonly ok: number;
   /** Profiles with default preferences (`degraded: true`). */
   readonly degraded: number;
-  /** Requests that ended with an error status. */
+  /** Requests for unknown users, answered NOT_FOUND (about 2 % of the plan, on purpose). */
+  readonly notFound: number;
+  /** Requests that failed: any other error status. */
   readonly failed: number;
   readonly failedByCode: Readonly<Record<string, number>>;
   /** Retries made, by the target retried: `profile` (by the demo client), `users`, `preferences` (by the profile service). */
@@ -91,6 +93,15 @@ export interface DemoReport {
   readonly seed: number;
   readonly options: { readonly requests: number; readonly concurrency: number; readonly durationMs: number };
   readonly durationMs: number;
+  /** The whole run: `requests = ok + degraded + notFound + failed`. */
+  readonly totals: {
+    readonly requests: number;
+    readonly ok: number;
+    readonly degraded: number;
+    readonly notFound: number;
+    readonly failed: number;
+    readonly retries: number;
+  };
   readonly phases: readonly PhaseReport[];
   readonly breakerTimeline: readonly BreakerChange[];
   readonly trace: FollowedTrace | undefined;

@@ -50,6 +50,7 @@ export interface DemoProgress {
   readonly total: number;
   readonly ok: number;
   readonly degraded: number;
+  readonly notFound: number;
   readonly failed: number;
   readonly retries: number;
   /** The worst state among each target's breakers (the profile's `users` and `preferences`, the demo's `profile`). */
@@ -69,6 +70,7 @@ interface Tally {
   requests: number;
   ok: number;
   degraded: number;
+  notFound: number;
   failed: number;
   readonly failedByCode: Record<string, number>;
   readonly retries: Record<string, number>;
@@ -78,7 +80,7 @@ interface Tally {
 }
 
 function newTally(phase: Phase): Tally {
-  return { phase, requests: 0, ok: 0, degraded: 0, failed: 0, failedByCode: {}, retries: {}, fallbacks: {}, breakerRejects: {}, latencies: [] };
+  return { phase, requests: 0, ok: 0, degraded: 0, notFound: 0, failed: 0, failedByCode: {}, retries: {}, fallbacks: {}, breakerRejects: {}, latencies: [] };
 }
 
 function bump(counts: Record<string, number>, key: string): void {
@@ -116,7 +118,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const schedule = new FaultSchedule();
   const timeline: BreakerChange[] = [];
   const records: RequestRecord[] = [];
-  const totals = { done: 0, ok: 0, degraded: 0, failed: 0, retries: 0 };
+  const totals = { done: 0, ok: 0, degraded: 0, notFound: 0, failed: 0, retries: 0 };
   let tally = newTally(PHASES[0]);
   let startedAt = performance.now();
   let internalError: InternalErrorExample | undefined;
@@ -169,6 +171,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     total: requests,
     ok: totals.ok,
     degraded: totals.degraded,
+    notFound: totals.notFound,
     failed: totals.failed,
     retries: totals.retries,
     breakers: worstBreakerStates(stacks()),
@@ -201,10 +204,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       current.latencies.push(performance.now() - started);
       const decoded = decodeErrorDetails(error);
       checkForLeak([error.message, error.details, metadataText(error.metadata), JSON.stringify(decoded.details)].join('\n'));
+      record.outcome = statusName(error.code);
+      if (error.code === grpc.status.NOT_FOUND) {
+        // An answer, not a failure: the plan asks for unknown users on purpose.
+        current.notFound++;
+        totals.notFound++;
+        return;
+      }
       current.failed++;
       totals.failed++;
       bump(current.failedByCode, statusName(error.code));
-      record.outcome = statusName(error.code);
       if (error.code === grpc.status.INTERNAL && internalError === undefined) {
         internalError = {
           traceId: context.traceId,
@@ -294,6 +303,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         requests: tally.requests,
         ok: tally.ok,
         degraded: tally.degraded,
+        notFound: tally.notFound,
         failed: tally.failed,
         failedByCode: tally.failedByCode,
         retries: tally.retries,
@@ -329,6 +339,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     seed,
     options: { requests, concurrency, durationMs },
     durationMs: Math.round(performance.now() - startedAt),
+    totals: {
+      requests,
+      ok: totals.ok,
+      degraded: totals.degraded,
+      notFound: totals.notFound,
+      failed: totals.failed,
+      retries: totals.retries,
+    },
     phases,
     breakerTimeline: timeline,
     trace: followOneTrace(records, logs),

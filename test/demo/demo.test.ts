@@ -25,11 +25,13 @@ describe('npm run demo, short mode', () => {
     expect(report.phases.map((p) => p.name)).toEqual(PHASES.map((p) => p.name));
     for (const phase of report.phases) {
       expect(phase.requests).toBe(QUICK_DEFAULTS.requests / 4);
-      expect(phase.ok + phase.degraded + phase.failed).toBe(phase.requests);
+      expect(phase.ok + phase.degraded + phase.notFound + phase.failed).toBe(phase.requests);
       expect(phase.latencyMs.p50).toBeGreaterThan(0);
       expect(phase.latencyMs.p99).toBeGreaterThanOrEqual(phase.latencyMs.p50);
       expect(phase.latencyMs.max).toBeGreaterThanOrEqual(phase.latencyMs.p99);
     }
+    expect(report.totals.requests).toBe(QUICK_DEFAULTS.requests);
+    expect(report.totals.ok).toBe(report.phases.reduce((n, p) => n + p.ok, 0));
     const [healthy, flaky, outage, recovery] = report.phases;
     // Healthy: complete profiles, one internal bug at least.
     expect(healthy.degraded).toBe(0);
