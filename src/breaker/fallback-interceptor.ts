@@ -47,10 +47,15 @@ class FallbackRequester implements grpc.Requester {
   private request: unknown;
   private requestMetadata: grpc.Metadata | undefined;
   private upstream: grpc.InterceptingListener | undefined;
-  /** A real response message reached the caller: too late for a fallback. */
+  /** Server-streaming: a response message reached the caller, so it is too late for a fallback. */
   private delivered = false;
-  /** Unary: the empty response grpc-js passes before a failed status, held until we know what to send. */
-  private heldEmpty: ((message: unknown) => void) | undefined;
+  /**
+   * Unary: the response (grpc-js passes null before a failure) is held until the status says
+   * whether it stands. A response followed by a failed status never reaches the caller (grpc-js
+   * discards it), so the fallback still applies.
+   */
+  private held: ((message: unknown) => void) | undefined;
+  private heldMessage: unknown = null;
   private cancelled = false;
 
   constructor(
@@ -81,8 +86,9 @@ class FallbackRequester implements grpc.Requester {
 
   private readonly listener: grpc.Listener = {
     onReceiveMessage: (message, next) => {
-      if (message === null && !this.streaming && !this.delivered) {
-        this.heldEmpty = next;
+      if (!this.streaming) {
+        this.held = next;
+        this.heldMessage = message;
         return;
       }
       this.delivered = true;
@@ -167,8 +173,8 @@ class FallbackRequester implements grpc.Requester {
       this.passOn({ code: grpc.status.CANCELLED, details: 'Cancelled on client', metadata: new grpc.Metadata() }, next);
       return;
     }
-    const held = this.heldEmpty;
-    this.heldEmpty = undefined;
+    const held = this.held;
+    this.held = undefined;
     if (held !== undefined) held(messages[0]); // unary: the response takes the held slot
     else for (const message of messages) this.upstream?.onReceiveMessage(message);
     next(degradedStatus(failure));
@@ -180,11 +186,12 @@ class FallbackRequester implements grpc.Requester {
     this.emit(failure, ctx, false, error);
   }
 
-  /** Passes a status on, releasing the held empty unary response first (the status waits for it). */
+  /** Passes a status on, releasing the held unary response first (the status waits for it). */
   private passOn(status: grpc.StatusObject, next: StatusNext): void {
-    const held = this.heldEmpty;
-    this.heldEmpty = undefined;
-    held?.(null);
+    const held = this.held;
+    this.held = undefined;
+    held?.(this.heldMessage);
+    this.heldMessage = null;
     next(status);
   }
 

@@ -22,11 +22,13 @@ export function rejectedCall(
   onEvent: EventHandler | undefined,
 ): grpc.InterceptingCall {
   const retryAfterMs = circuit.retryAfterMs(now);
+  const peer = inner.getPeer(); // the channel target, for interceptors above that key by it
   inner.cancelWithStatus(grpc.status.CANCELLED, 'Not sent: circuit breaker open');
   emitSafely(onEvent, { type: 'breaker-reject', key: circuit.key, method, target: circuit.target, retryAfterMs });
   const details =
     circuit.state === 'half-open'
       ? `Circuit breaker ${circuit.key} is half-open with its probe in flight; retry in ${retryAfterMs} ms`
       : `Circuit breaker ${circuit.key} is open; next probe in ${retryAfterMs} ms`;
-  return new grpc.InterceptingCall(new LocallyFailedCall(localFailureStatus(grpc.status.UNAVAILABLE, details, 'breaker-open', retryAfterMs)));
+  const status = localFailureStatus(grpc.status.UNAVAILABLE, details, 'breaker-open', retryAfterMs);
+  return new grpc.InterceptingCall(new LocallyFailedCall(status, peer));
 }

@@ -15,7 +15,11 @@ export class LocallyFailedCall implements InterceptingCallInterface {
   private listener: Partial<InterceptingListener> | undefined;
   private delivered = false;
 
-  constructor(private status: StatusObject) {}
+  /** `peer`: what `getPeer()` reports (the channel target, when the caller knows it). */
+  constructor(
+    private status: StatusObject,
+    private readonly peer = 'unknown',
+  ) {}
 
   start(_metadata: Metadata, listener?: Partial<InterceptingListener>): void {
     this.listener = listener;
@@ -39,7 +43,7 @@ export class LocallyFailedCall implements InterceptingCallInterface {
   halfClose(): void {}
 
   getPeer(): string {
-    return 'unknown';
+    return this.peer;
   }
 
   getAuthContext(): null {
