@@ -1,5 +1,6 @@
 import { status, type Metadata } from '@grpc/grpc-js';
 import { readRichStatus } from '../details/read';
+import { PUSHBACK_KEY, readPushback } from '../retry/pushback';
 import { retryInfoDetail } from '../details/codec';
 import type { DebugInfo, ErrorDetail } from '../details/types';
 import { classifyStatus } from '../status/classify';
@@ -138,6 +139,18 @@ export function translateFailure(input: FailureInput, scope: TranslationScope): 
   return grpcStyle(raw, record?.error, scope, envelope, internal);
 }
 
+/** The handler's pushback (trailer or RetryInfo) as a RetryInfo detail, when it asked for a wait. */
+function retryHint(metadata: Metadata | null | undefined): ErrorDetail[] {
+  const pushback = readPushback(metadata ?? undefined);
+  return pushback.kind === 'wait' ? [retryInfoDetail(pushback.delayMs)] : [];
+}
+
+/** Keeps a "do not retry" pushback (a negative value) the handler sent. */
+function keepStopHint(translated: OutgoingStatus, metadata: Metadata | null | undefined): OutgoingStatus {
+  if (readPushback(metadata ?? undefined).kind === 'stop') translated.metadata.set(PUSHBACK_KEY, '-1');
+  return translated;
+}
+
 /** A status picked the grpc-js way (`callback({ code, details })`, `emit('error', …)`), or produced by grpc-js. */
 function grpcStyle(
   raw: FailureInput['status'],
@@ -152,16 +165,16 @@ function grpcStyle(
   if (usable && scope.config.trustGrpcStatuses) {
     // Migration mode: code and message verbatim; the handler's own details minus any DebugInfo.
     const own = readRichStatus(raw.metadata ?? undefined)?.details ?? [];
-    const kept = own.filter((d) => d.type !== 'DebugInfo' && d.type !== 'RequestInfo');
-    return { status: buildStatus(code, message, kept, envelope()), kind: 'grpc-status', fromCode: code, level: levelFor(code, scope) };
+    const kept: ErrorDetail[] = own.filter((d) => d.type !== 'DebugInfo' && d.type !== 'RequestInfo');
+    if (!kept.some((d) => d.type === 'RetryInfo')) kept.push(...retryHint(raw.metadata));
+    const translated = buildStatus(code, message, kept, envelope());
+    return { status: keepStopHint(translated, raw.metadata), kind: 'grpc-status', fromCode: code, level: levelFor(code, scope) };
   }
   if (usable && classifyStatus(code, { method: scope.method, table: scope.config.statusTable }).exposable) {
-    return {
-      status: buildStatus(code, withTraceId(genericText(code), scope.traceId), [], envelope()),
-      kind: 'grpc-status',
-      fromCode: code,
-      level: levelFor(code, scope),
-    };
+    // The message is replaced, but a retry hint (a number, nothing internal) is the caller's to use.
+    const hint = code === status.UNAVAILABLE || code === status.RESOURCE_EXHAUSTED ? retryHint(raw.metadata) : [];
+    const translated = buildStatus(code, withTraceId(genericText(code), scope.traceId), hint, envelope());
+    return { status: hint.length > 0 ? translated : keepStopHint(translated, raw.metadata), kind: 'grpc-status', fromCode: code, level: levelFor(code, scope) };
   }
   return internal(code, { error, detail: message });
 }
