@@ -1,4 +1,6 @@
 // The public face of grpc-resilience: re-exports only.
+
+// The stacks.
 export {
   clientInterceptors,
   serverInterceptors,
@@ -6,42 +8,117 @@ export {
   type ClientStackOptions,
   type ServerStackOptions,
 } from './stack';
-export * from './status';
+
+// Each concern on its own, for custom stacks.
+export { traceClientInterceptor, type TraceOptions } from './trace';
+export { callContextServerInterceptor } from './context';
+export {
+  deadlineClientInterceptor,
+  deadlineServerInterceptor,
+  type DeadlineClientOptions,
+  type DeadlineServerOptions,
+  type DeadlineOverrides,
+  type DeadlinePolicy,
+} from './deadline';
+export {
+  retryClientInterceptor,
+  createRetryBudget,
+  attemptsOf,
+  ATTEMPTS_KEY,
+  type RetryOptions,
+  type RetryOverrides,
+  type RetryPolicy,
+  type JitterMode,
+  type RandomSource,
+  type RetryBudget,
+  type RetryBudgetOptions,
+  type RetryBudgetSnapshot,
+  type ServiceDefinitionLike as IdempotencySource,
+} from './retry';
+export {
+  breakerClientInterceptor,
+  fallbackClientInterceptor,
+  createBreakerRegistry,
+  isDegraded,
+  DEGRADED_KEY,
+  type BreakerInterceptor,
+  type BreakerOptions,
+  type BreakerRegistry,
+  type BreakerSnapshot,
+  type BreakerScope,
+  type BreakerTuning,
+  type FallbackContext,
+  type FallbackHandler,
+  type FallbackMap,
+  type FallbackOptions,
+  type FallbackReason,
+} from './breaker';
+export * from './errors';
+
+// The status table.
+export {
+  classifyStatus,
+  createStatusTable,
+  defaultStatusTable,
+  statusName,
+  LOCAL_FAILURE_KEY,
+  localFailureKind,
+  type LocalFailureKind,
+  type ClassifyContext,
+  type RetryCondition,
+  type RetryMode,
+  type StatusClassification,
+  type StatusOverrides,
+  type StatusTable,
+  type StatusTableOptions,
+} from './status';
+
+// The call context.
 export {
   createCallContext,
   currentCallContext,
   runDetached,
   runOutsideCallContext,
   runWithCallContext,
-  callContextServerInterceptor,
   type CallContext,
   type CallContextInit,
   type CancelReason,
 } from './context';
-export * from './trace';
-export * from './details';
-export * from './deadline';
-export * from './retry';
-// Both concerns describe service definitions; the wrapService one keeps the plain name.
-export type { ServiceDefinitionLike } from './errors';
-export type { ServiceDefinitionLike as IdempotencySource } from './retry';
-export * from './breaker';
-export * from './errors';
+
+// Trace ids and rich error details on the wire.
+export { newTraceId, parseTraceParent, formatTraceParent, type TraceParent } from './trace';
 export {
-  withResilience,
-  resilienceCallOptions,
-  RESILIENCE_CALL_OPTIONS,
-  type ResilienceCallOptions,
-} from './options/call-options';
+  decodeRichStatus,
+  encodeRichStatus,
+  MalformedStatusDetailsError,
+  STATUS_DETAILS_KEY,
+  type ErrorDetail,
+  type ErrorDetailType,
+  type RichStatus,
+  type UnknownDetail,
+  type BadRequest,
+  type DebugInfo,
+  type ErrorInfo,
+  type FieldViolation,
+  type Help,
+  type HelpLink,
+  type LocalizedMessage,
+  type PreconditionFailure,
+  type PreconditionViolation,
+  type QuotaFailure,
+  type QuotaViolation,
+  type RequestInfo,
+  type ResourceInfo,
+  type RetryInfo,
+} from './details';
+
+// Per-call settings.
+export { withResilience, type ResilienceCallOptions } from './options/call-options';
+
+// Observability.
 export {
-  combineHandlers,
   createLogHandler,
   createMetricsHandler,
-  emitSafely,
-  observeHandler,
-  attemptObserverClientInterceptor,
-  callObserverClientInterceptor,
-  callObserverServerInterceptor,
   type LogEntry,
   type LogFields,
   type Logger,

@@ -31,7 +31,7 @@ export type {
   WrappedService,
 } from './handler-types';
 export { errorTranslationServerInterceptor } from './server-interceptor';
-export { resolveErrorTranslationOptions, type ErrorTranslationOptions } from './options';
+export type { ErrorTranslationOptions } from './options';
 export type { MapError } from './failure-record';
 export type { ErrorLogEntry, ErrorLogFields, ErrorLogger, ErrorLogLevel, ObjectLogger } from './logger';
 export type { DownstreamOptions } from './downstream';

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import * as http2 from 'node:http2';
 import { afterAll, expect, it } from 'vitest';
-import { clientInterceptors, decodeErrorDetails, describeServiceError, encodeRichStatus, retryInfoDetail } from '../../src';
+import { clientInterceptors, decodeErrorDetails, describeServiceError, encodeRichStatus } from '../../src';
+import { retryInfoDetail } from '../../src/details';
 import { seededRandom, type Random } from '../../src/testing';
 import { ECHO_PATHS, echoClient, unary, type EchoClient } from '../helpers';
 import { figure, watchUnhandled } from '../helpers/chaos';

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { STATUS_DETAILS_KEY, encodeRichStatus, retryInfoDetail } from '../../src/details';
-import { PublicError, decodeErrorDetails, describeServiceError, resolveErrorTranslationOptions } from '../../src/errors';
+import { PublicError, decodeErrorDetails, describeServiceError } from '../../src/errors';
+import { resolveErrorTranslationOptions } from '../../src/errors/options';
 import { findDownstreamStatus } from '../../src/errors/downstream';
 import { standaloneStatus } from '../../src/errors/standalone-status';
 import { translateFailure, type TranslationScope } from '../../src/errors/translate';
