@@ -22,11 +22,18 @@ export interface GenericServiceDefinitionLike {
   readonly methods: Readonly<Record<string, { readonly name: string; readonly options?: MethodOptionsLike }>>;
 }
 
-/** Anything `service` accepts: a definition, or a client constructor carrying one in `.service`. */
+/** A whole `@grpc/proto-loader` package definition (`loadSync(...)`): services among messages and enums. */
+export type PackageDefinitionLike = Readonly<Record<string, object>>;
+
+/**
+ * Anything `service` accepts: a definition, a client constructor carrying one in `.service`, or
+ * a whole proto-loader package definition.
+ */
 export type ServiceDefinitionLike =
   | GrpcServiceDefinitionLike
   | GenericServiceDefinitionLike
-  | { readonly service: GrpcServiceDefinitionLike };
+  | { readonly service: GrpcServiceDefinitionLike }
+  | PackageDefinitionLike;
 
 export type IdempotencyResolver = (path: string) => boolean;
 

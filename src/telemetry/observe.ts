@@ -10,8 +10,8 @@ export interface ObserveOptions {
   readonly onEvent?: EventHandler;
   /** Record OpenTelemetry metrics (needs `@opentelemetry/api`; silently off without it). */
   readonly metrics?: boolean | MetricsOptions;
-  /** Write structured log lines (pino, console, or a function). */
-  readonly logger?: Logger;
+  /** Write structured log lines (pino, console, or a function); `false` for none at all (servers log failed calls to console by default). */
+  readonly logger?: Logger | false;
   /** Log levels per status code. */
   readonly logs?: LogOptions;
 }
@@ -23,8 +23,8 @@ export function observeHandler(options: ObserveOptions): EventHandler | undefine
     options.metrics === undefined || options.metrics === false
       ? undefined
       : createMetricsHandler(options.metrics === true ? {} : options.metrics);
-  const logs = options.logger === undefined ? undefined : createLogHandler(options.logger, options.logs);
-  if (options.logs !== undefined && options.logger === undefined) {
+  const logs = options.logger === undefined || options.logger === false ? undefined : createLogHandler(options.logger, options.logs);
+  if (options.logs !== undefined && logs === undefined) {
     throw new TypeError('logs: level maps need a logger (set the "logger" option)');
   }
   return combineHandlers(onEvent, metrics, logs);
