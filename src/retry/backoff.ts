@@ -1,4 +1,4 @@
-/** How a computed backoff is randomised (see docs/retry.md for the formulas). */
+/** How a computed backoff is randomised (see README "Retries" for the formulas). */
 export type JitterMode = 'full' | 'equal' | 'decorrelated' | 'none';
 
 export const JITTER_MODES: readonly JitterMode[] = ['full', 'equal', 'decorrelated', 'none'];

@@ -25,7 +25,7 @@ export function resetDoubleRetryWarning(): void {
  * Which built-in retry policy the channel options configure, if any: 'retryPolicy' or
  * 'hedgingPolicy' in `grpc.service_config` (unless `grpc.enable_retries` is 0). Client options
  * are channel options too, so pass the object given to the client constructor.
- * A service config delivered by DNS is invisible here; see docs/retry.md.
+ * A service config delivered by DNS is invisible here; see README "Retries".
  */
 export function serviceConfigRetryPolicy(channelOptions: ChannelOptions | undefined): 'retryPolicy' | 'hedgingPolicy' | undefined {
   if (!channelOptions || channelOptions['grpc.enable_retries'] === 0) return undefined;
