@@ -9,12 +9,14 @@ import { profileMicroInChild, runMicroInChild } from './micro/orchestrate';
 import { profileE2e } from './e2e/profile';
 import { e2eProfileMarkdown, e2eProfileSummary, microProfileMarkdown, microProfileSummary } from './lib/profile-report';
 import { microMarkdown, microSummary } from './micro/report';
+import { countInstructions } from './micro/instructions';
+import { instructionsMarkdown, instructionsSummary } from './micro/instructions-report';
 import { runSoak } from './soak/orchestrate';
 import { soakMarkdown, soakSummary } from './soak/report';
 
 /** `npm run bench`: end-to-end + micro benchmarks by default, or one part; see docs/bench.md. */
 
-const SECTION_ORDER = ['e2e', 'micro', 'soak'];
+const SECTION_ORDER = ['e2e', 'micro', 'micro-instructions', 'soak'];
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
@@ -31,6 +33,14 @@ async function micro(config: BenchConfig): Promise<void> {
   const result = await runMicroInChild(config, log);
   writeSection(config.out, 'micro', microMarkdown(result, config, machineBlock(config.command, config.pin, started)), SECTION_ORDER);
   console.log(`\nmicro-benchmark summary\n${microSummary(result)}\n`);
+}
+
+async function instructions(config: BenchConfig): Promise<void> {
+  const started = new Date();
+  const result = await countInstructions({ calls: config.instructionCalls, only: config.variants }, log);
+  const md = instructionsMarkdown(result, machineBlock(config.command, false, started));
+  writeSection(config.out, 'micro-instructions', md, SECTION_ORDER);
+  console.log(`\ninstructions per call\n${instructionsSummary(result)}\n`);
 }
 
 async function soak(config: BenchConfig): Promise<void> {
@@ -60,6 +70,7 @@ async function main(): Promise<void> {
   if (config.mode === 'all' || config.mode === 'e2e') await e2e(config);
   if (config.mode === 'all' || config.mode === 'micro') await micro(config);
   if (config.mode === 'soak') await soak(config);
+  if (config.mode === 'instructions') await instructions(config);
   if (config.mode === 'profile') await profile(config, config.profileVariant!);
   if (config.mode === 'profile-micro') await profileMicro(config, config.profileVariant!);
   log(`wrote ${config.out}`);

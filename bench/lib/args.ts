@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { REPO_ROOT, canPin } from './machine';
 
-export type Mode = 'all' | 'e2e' | 'micro' | 'soak' | 'profile' | 'profile-micro';
+export type Mode = 'all' | 'e2e' | 'micro' | 'soak' | 'profile' | 'profile-micro' | 'instructions';
 
 export interface BenchConfig {
   readonly mode: Mode;
@@ -20,6 +20,8 @@ export interface BenchConfig {
   readonly out: string;
   readonly microIterations: number;
   readonly microRounds: number;
+  /** `--instructions`: calls counted per variant (after twice as many warm-up calls). */
+  readonly instructionCalls: number;
   readonly soakCalls: number;
   readonly soakConcurrency: number;
   readonly breakerKeys: number;
@@ -32,12 +34,13 @@ export interface BenchConfig {
 const USAGE = `usage: npm run bench -- [options]
   (no mode flag)     end-to-end + micro benchmarks
   --e2e | --micro | --soak   run only that part (--soak is never part of the default run)
+  --instructions     instructions per call of each micro variant under valgrind callgrind (never part of the default run)
   --quick            short smoke run (results go to bench/RESULTS-quick.md unless --out)
-  --variants a,b     end-to-end variants to run (the two bare references are always added)
+  --variants a,b     end-to-end variants to run (the two bare references are always added); with --instructions, micro variants
   --rounds N         rounds of interleaved cells (default 5; quick 2)
   --duration MS      measured time per cell (default 2000; quick 300); profiled time for --profile (5000)
   --concurrency 1,64 in-flight calls per client (default 1,64)
-  --iterations N     micro-benchmark calls per cell (default 100000; quick 5000)
+  --iterations N     micro-benchmark calls per cell (default 100000; quick 5000); --instructions: calls counted (default 4000; quick 1000)
   --calls N          soak calls (default 1000000; quick 60000)
   --profile ID       CPU profiles of one end-to-end variant's client and server (c = highest --concurrency)
   --profile-micro ID CPU profile of one micro variant (e.g. client-stack, server-stack)
@@ -74,6 +77,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       case '--e2e':
       case '--micro':
       case '--soak':
+      case '--instructions':
         mode = arg.slice(2) as Mode;
         break;
       case '--profile':
@@ -126,6 +130,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     out: path.resolve(REPO_ROOT, out ?? (quick ? 'bench/RESULTS-quick.md' : 'bench/RESULTS.md')),
     microIterations: given['--iterations'] ?? (quick ? 5000 : 100_000),
     microRounds: quick ? 3 : 7,
+    instructionCalls: given['--iterations'] ?? (quick ? 1000 : 4000),
     soakCalls: given['--calls'] ?? (quick ? 60_000 : 1_000_000),
     soakConcurrency: 64,
     breakerKeys: 10_000,

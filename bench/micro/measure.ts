@@ -1,13 +1,7 @@
-import * as grpc from '@grpc/grpc-js';
 import { summariseProfile, type ProfileSummary } from '../lib/profile-summary';
 import { startProfiling, stopProfiling } from '../lib/profiler';
-import { BenchClientConstructor, CONSTANT_TRACEPARENT, PAYLOAD, type BenchClient } from '../lib/service';
-import { FakeChannel } from './fake-channel';
-import { serveFakeUnary } from './fake-server-call';
+import { runnerFor, timeCalls, type Runner } from './runners';
 import { MICRO_VARIANTS, microUnavailable, type MicroVariant } from './variants';
-
-/** Calls started together before waiting: enough to amortise the wait, few enough to stay in cache. */
-const BATCH = 128;
 
 export interface MicroSample {
   readonly variant: string;
@@ -27,70 +21,6 @@ export interface MicroResult {
   readonly rounds: number;
 }
 
-interface Runner {
-  /** Makes `n` calls; resolves with the number that failed once all have ended. */
-  batch(n: number): Promise<number>;
-  close(): void;
-}
-
-function clientRunner(variant: MicroVariant): Runner {
-  const interceptors = variant.build() as grpc.Interceptor[];
-  const client: BenchClient = new BenchClientConstructor('fake.bench.local:443', grpc.credentials.createInsecure(), {
-    channelOverride: new FakeChannel(),
-    ...(interceptors.length ? { interceptors } : {}),
-  });
-  return {
-    batch(n) {
-      return new Promise((resolve) => {
-        let left = n;
-        let failed = 0;
-        const done = (err: grpc.ServiceError | null, res?: Buffer) => {
-          if (err || res?.length !== PAYLOAD.length) failed++;
-          if (--left === 0) resolve(failed);
-        };
-        for (let i = 0; i < n; i++) {
-          if (variant.traceparentByHand) {
-            const md = new grpc.Metadata();
-            md.set('traceparent', CONSTANT_TRACEPARENT);
-            client.echo(PAYLOAD, md, done);
-          } else {
-            client.echo(PAYLOAD, done);
-          }
-        }
-      });
-    },
-    close: () => client.close(),
-  };
-}
-
-function serverRunner(variant: MicroVariant): Runner {
-  const interceptors = variant.build() as grpc.ServerInterceptor[];
-  return {
-    batch(n) {
-      return new Promise((resolve) => {
-        let left = n;
-        let failed = 0;
-        const ended = (status: { code: grpc.status }) => {
-          if (status.code !== grpc.status.OK) failed++;
-          if (--left === 0) resolve(failed);
-        };
-        for (let i = 0; i < n; i++) serveFakeUnary(interceptors, ended);
-      });
-    },
-    close: () => undefined,
-  };
-}
-
-async function timeCalls(runner: Runner, iterations: number): Promise<{ cpuNs: number; wallNs: number; errors: number }> {
-  let errors = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let done = 0; done < iterations; done += BATCH) errors += await runner.batch(Math.min(BATCH, iterations - done));
-  const wallNs = Number(process.hrtime.bigint() - t0);
-  const cpu = process.cpuUsage(cpu0);
-  return { cpuNs: (cpu.user + cpu.system) * 1000, wallNs, errors };
-}
-
 /**
  * Interleaved rounds: in each round every variant makes `iterations` calls (order rotated per
  * round). A warm-up of the same size runs first, so JIT tiers are settled before measuring.
@@ -102,7 +32,7 @@ export async function runMicro(options: { iterations: number; rounds: number; on
   for (const variant of chosen) {
     const reason = microUnavailable(variant);
     if (reason) skipped.push({ id: variant.id, label: variant.label, side: variant.side, reason });
-    else runnable.push({ variant, runner: variant.side === 'client' ? clientRunner(variant) : serverRunner(variant) });
+    else runnable.push({ variant, runner: runnerFor(variant) });
   }
   const samples: MicroSample[] = [];
   try {
@@ -140,7 +70,7 @@ export async function profileMicro(id: string, iterations: number, file: string)
   if (!variant) throw new Error(`unknown micro variant ${id}; known: ${MICRO_VARIANTS.map((v) => v.id).join(', ')}`);
   const reason = microUnavailable(variant);
   if (reason) throw new Error(`${id} cannot run: ${reason}`);
-  const runner = variant.side === 'client' ? clientRunner(variant) : serverRunner(variant);
+  const runner = runnerFor(variant);
   try {
     await timeCalls(runner, iterations);
     await startProfiling();
