@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CallContext } from '../context/call-context';
 import { callContextStorage } from '../context/scope';
+import { asInterceptingCall, ForwardingCall, type InterceptingCallInterface } from '../internal/forwarding-call';
 import { resolveTraceOptions, type ResolvedTraceOptions, type TraceOptions } from './options';
 import { applyOutgoingTrace } from './outgoing';
 
@@ -12,29 +13,30 @@ import { applyOutgoingTrace } from './outgoing';
 export function traceClientInterceptor(options?: TraceOptions): grpc.Interceptor {
   const resolved = resolveTraceOptions(options);
   return (callOptions, nextCall) =>
-    new grpc.InterceptingCall(nextCall(callOptions), new TraceRequester(callContextStorage.getStore(), resolved));
+    asInterceptingCall(new TraceCall(nextCall(callOptions), callContextStorage.getStore(), resolved));
 }
 
-/** Per-call requester; the context is captured when the call is created (listeners lose it). */
-class TraceRequester implements grpc.Requester {
+/** Per call; the context is captured when the call is created (listeners lose it). */
+class TraceCall extends ForwardingCall {
   private traceId = '';
 
   constructor(
+    inner: InterceptingCallInterface,
     private readonly ctx: CallContext | undefined,
     private readonly options: ResolvedTraceOptions,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  start = (metadata: grpc.Metadata, _listener: grpc.InterceptingListener, next: (md: grpc.Metadata, l: grpc.Listener) => void): void => {
+  override start(metadata: grpc.Metadata, listener?: Partial<grpc.InterceptingListener>): void {
     this.traceId = applyOutgoingTrace(metadata, this.ctx, this.options);
-    next(metadata, this.listener);
-  };
+    super.start(metadata, listener);
+  }
 
-  private readonly listener: grpc.Listener = {
-    onReceiveStatus: (status, next) => {
-      if (status.code !== grpc.status.OK && status.metadata.get(this.options.traceIdHeader).length === 0) {
-        status.metadata.set(this.options.traceIdHeader, this.traceId);
-      }
-      next(status);
-    },
-  };
+  override onReceiveStatus(status: grpc.StatusObject): void {
+    if (status.code !== grpc.status.OK && status.metadata.get(this.options.traceIdHeader).length === 0) {
+      status.metadata.set(this.options.traceIdHeader, this.traceId);
+    }
+    super.onReceiveStatus(status);
+  }
 }
