@@ -27,7 +27,10 @@ export function parseTraceParent(value: unknown): TraceParent | undefined {
   return { traceId, parentId, traceFlags: parseInt(flags, 16) };
 }
 
+/** `-00` … `-ff`: the end of a traceparent for each flags byte (formatted once, not per call). */
+const FLAGS_SUFFIX = Array.from({ length: 256 }, (_, flags) => `-${flags.toString(16).padStart(2, '0')}`);
+
 /** Formats a version-00 `traceparent`. */
 export function formatTraceParent(traceId: string, spanId: string, traceFlags: number): string {
-  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+  return `00-${traceId}-${spanId}${FLAGS_SUFFIX[traceFlags & 0xff]}`;
 }
