@@ -24,6 +24,7 @@ class FakeCall implements CallStream {
   constructor(
     private readonly path: string,
     private readonly responder: FakeResponder,
+    private readonly channel: FakeChannel,
   ) {}
 
   start(_metadata: grpc.Metadata, listener: grpc.InterceptingListener): void {
@@ -57,8 +58,9 @@ class FakeCall implements CallStream {
   }
 
   startRead(): void {}
+  /** Like grpc-js before the call is given to a connection: the channel target, built anew each time. */
   getPeer(): string {
-    return 'fake';
+    return this.channel.getTarget();
   }
   getCallNumber(): number {
     return this.number;
@@ -74,18 +76,19 @@ export class FakeChannel implements grpc.ChannelInterface {
   calls = 0;
 
   constructor(
-    private readonly target = 'fake.bench.local:443',
+    private readonly host = 'fake.bench.local:443',
     private readonly responder: FakeResponder = OK_RESPONDER,
   ) {}
 
   createCall(method: string): CallStream {
     this.calls++;
-    return new FakeCall(method, this.responder);
+    return new FakeCall(method, this.responder, this);
   }
 
   close(): void {}
+  /** `dns:host:port`, concatenated per call as grpc-js's `uriToString` does (callers key maps by it). */
   getTarget(): string {
-    return this.target;
+    return `dns:${this.host}`;
   }
   getConnectivityState(): grpc.connectivityState {
     return grpc.connectivityState.READY;
@@ -94,6 +97,6 @@ export class FakeChannel implements grpc.ChannelInterface {
     setImmediate(callback);
   }
   getChannelzRef(): ReturnType<grpc.ChannelInterface['getChannelzRef']> {
-    return { kind: 'channel', id: 0, name: this.target } as unknown as ReturnType<grpc.ChannelInterface['getChannelzRef']>;
+    return { kind: 'channel', id: 0, name: this.host } as unknown as ReturnType<grpc.ChannelInterface['getChannelzRef']>;
   }
 }

@@ -6,15 +6,23 @@ interface Row extends InstructionCount {
   readonly extra: number;
   /** Client only: minus "traceparent set by hand" (our code beyond the header's own cost). */
   readonly extraOverHeader: number | undefined;
+  readonly extraBytes: number;
+  readonly extraBytesOverHeader: number | undefined;
 }
 
 function rows(result: InstructionResult): Row[] {
-  const perCall = (id: string) => result.counts.find((c) => c.id === id)?.perCall ?? NaN;
-  return result.counts.map((c) => ({
-    ...c,
-    extra: c.perCall - perCall(`${c.side}-none`),
-    extraOverHeader: c.side === 'client' ? c.perCall - perCall('client-traceparent') : undefined,
-  }));
+  const find = (id: string) => result.counts.find((c) => c.id === id);
+  return result.counts.map((c) => {
+    const none = find(`${c.side}-none`);
+    const header = c.side === 'client' ? find('client-traceparent') : undefined;
+    return {
+      ...c,
+      extra: c.perCall - (none?.perCall ?? NaN),
+      extraOverHeader: header && c.perCall - header.perCall,
+      extraBytes: c.bytesPerCall - (none?.bytesPerCall ?? NaN),
+      extraBytesOverHeader: header && c.bytesPerCall - header.bytesPerCall,
+    };
+  });
 }
 
 export function instructionsMarkdown(result: InstructionResult, machine: string): string {
@@ -26,22 +34,31 @@ export function instructionsMarkdown(result: InstructionResult, machine: string)
     machine,
     `- ${result.valgrind}; node ${COUNT_NODE_FLAGS.join(' ')}`,
     `- per variant: two processes, ${fmtInt(result.warmup)} warm-up calls then ${fmtInt(result.calls)} or ${fmtInt(2 * result.calls)} calls; ` +
-      'instructions per call = difference of the two totals / ' +
-      `${fmtInt(result.calls)}. Includes GC and JIT work done on the main thread; repeatable to about ±100 instructions per call`,
+      `instructions per call = difference of the two totals / ${fmtInt(result.calls)}. ` +
+      'JIT work on the main thread is counted; garbage collection is not (see bytes allocated); repeatable to about ±20 instructions per call',
+    `- bytes allocated per call: growth of the used heap over ${fmtInt(result.calls)} calls with no collection in between, in a native run (median of three; they differ by a few dozen bytes per call)`,
     '- the same variants and fake channel as the timed micro-benchmark; instructions are not time (cache misses and branch mispredictions are not counted), but they compare code changes without the machine\'s noise',
     '',
     '### Client',
     '',
     table(
-      ['variant', 'instructions/call', 'extra vs none', 'extra vs traceparent by hand'],
-      side('client').map((r) => [`${r.label} (\`${r.id}\`)`, fmtInt(r.perCall), fmtInt(r.extra), fmtInt(r.extraOverHeader)]),
+      ['variant', 'instructions/call', 'extra vs none', 'extra vs traceparent by hand', 'bytes/call', 'extra bytes vs none', 'extra bytes vs traceparent by hand'],
+      side('client').map((r) => [
+        `${r.label} (\`${r.id}\`)`,
+        fmtInt(r.perCall),
+        fmtInt(r.extra),
+        fmtInt(r.extraOverHeader),
+        fmtInt(r.bytesPerCall),
+        fmtInt(r.extraBytes),
+        fmtInt(r.extraBytesOverHeader),
+      ]),
     ),
     '',
     '### Server',
     '',
     table(
-      ['variant', 'instructions/call', 'extra vs none'],
-      side('server').map((r) => [`${r.label} (\`${r.id}\`)`, fmtInt(r.perCall), fmtInt(r.extra)]),
+      ['variant', 'instructions/call', 'extra vs none', 'bytes/call', 'extra bytes vs none'],
+      side('server').map((r) => [`${r.label} (\`${r.id}\`)`, fmtInt(r.perCall), fmtInt(r.extra), fmtInt(r.bytesPerCall), fmtInt(r.extraBytes)]),
     ),
     '',
   ];
@@ -54,7 +71,8 @@ export function instructionsSummary(result: InstructionResult): string {
     .map(
       (r) =>
         `  ${r.id.padEnd(20)} ${fmtInt(r.perCall).padStart(8)} instr/call  extra ${fmtInt(r.extra).padStart(7)}` +
-        (r.extraOverHeader !== undefined ? `  over header ${fmtInt(r.extraOverHeader).padStart(7)}` : ''),
+        (r.extraOverHeader !== undefined ? `  over header ${fmtInt(r.extraOverHeader).padStart(7)}` : '                     ') +
+        `  ${fmtInt(r.bytesPerCall).padStart(6)} B/call  extra ${fmtInt(r.extraBytes).padStart(6)} B`,
     )
     .join('\n');
 }

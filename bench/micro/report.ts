@@ -43,10 +43,22 @@ export function microRows(result: MicroResult): Row[] {
 function targetLines(rows: readonly Row[]): string[] {
   const lines: string[] = [];
   const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+  // What bare grpc-js pays to send the header our stack sends: the trace piece's target is judged
+  // on our code's cost beyond it (as the end-to-end targets are judged against bare + traceparent).
+  const beyond = (r: Row) => `; beyond the traceparent header's own cost: ${fmt(r.extraOverHeader.med, 2)} µs`;
   const stack = rows.find((r) => r.id === 'client-stack');
-  if (stack) lines.push(`- client stack: ${fmt(stack.extra.med, 2)} µs extra per call (target ≤ 3 µs: ${verdict(stack.extra.med <= 3)})`);
+  if (stack) {
+    lines.push(`- client stack: ${fmt(stack.extra.med, 2)} µs extra per call (target ≤ 3 µs: ${verdict(stack.extra.med <= 3)})${beyond(stack)}`);
+  }
   for (const r of rows.filter((x) => x.side === 'client' && !['client-none', 'client-traceparent', 'client-stack'].includes(x.id))) {
-    lines.push(`- client ${r.label}: ${fmt(r.extra.med, 2)} µs extra per call (target ≤ 1 µs: ${verdict(r.extra.med <= 1)})`);
+    if (r.id === 'client-trace') {
+      lines.push(
+        `- client ${r.label}: ${fmt(r.extra.med, 2)} µs extra per call, of which ${fmt(r.extraOverHeader.med, 2)} µs beyond the header ` +
+          `bare grpc-js pays too (target ≤ 1 µs for our code: ${verdict(r.extraOverHeader.med <= 1)})`,
+      );
+    } else {
+      lines.push(`- client ${r.label}: ${fmt(r.extra.med, 2)} µs extra per call (target ≤ 1 µs: ${verdict(r.extra.med <= 1)})`);
+    }
   }
   return lines;
 }
