@@ -1,8 +1,9 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { asInterceptingCall, ForwardingCall, type InterceptingCallInterface } from '../internal/forwarding-call';
 import { objectOption } from '../options/validate';
 import type { StatusTable } from '../status/table';
 import { isProbe, REJECTED, type Circuit, type Probe, type Ticket } from './circuit';
-import { breakerKey, channelTarget } from './key';
+import { BreakerKeys } from './key';
 import { KEY_OPTION_KEYS, resolveKeyOptions, TUNING_KEYS, type BreakerKeyOptions, type BreakerTuning } from './options';
 import { breakerOutcome, SUCCESS, type Outcome } from './outcome';
 import { BreakerRegistry } from './registry';
@@ -37,21 +38,22 @@ export function breakerClientInterceptor(options?: BreakerOptions): BreakerInter
   const registry = o.registry === undefined ? new BreakerRegistry(pickTuning(o), name) : sharedRegistry(o, name);
   const { clock, onEvent } = registry.tuning;
   const { target: fixedTarget, scope, table } = keys;
+  const breakerKeys = new BreakerKeys(scope, fixedTarget);
 
   const interceptor: grpc.Interceptor = (callOptions, nextCall) => {
-    const path = callOptions.method_definition.path;
+    const definition = callOptions.method_definition;
+    const path = definition.path;
     const inner = nextCall(callOptions);
-    const target = fixedTarget ?? channelTarget(inner);
+    const { key, target, peer } = breakerKeys.of(fixedTarget === undefined ? inner.getPeer() : undefined, path);
     const now = clock();
-    const circuit = registry.acquire(breakerKey(target, path, scope), target, now);
-    if (circuit === undefined) return new grpc.InterceptingCall(inner);
+    const circuit = registry.acquire(key, target, now);
+    if (circuit === undefined) return asInterceptingCall(inner);
     const ticket = circuit.admit();
     if (ticket === REJECTED) return rejectedCall(inner, circuit, path, now, onEvent);
-    const definition = callOptions.method_definition;
     if (isProbe(ticket) && (definition.responseStream || definition.requestStream)) {
-      return new grpc.InterceptingCall(inner, new StreamProbeRequester(circuit, ticket, path, table, clock));
+      return asInterceptingCall(new StreamProbeCall(inner, peer, circuit, ticket, path, table, clock));
     }
-    return new grpc.InterceptingCall(inner, new CountingRequester(circuit, ticket, path, table, clock));
+    return asInterceptingCall(new CountingCall(inner, peer, circuit, ticket, path, table, clock));
   };
   return Object.assign(interceptor, { registry, dispose: () => registry.dispose() });
 }
@@ -73,26 +75,46 @@ function sharedRegistry(o: Partial<BreakerOptions>, name: string): BreakerRegist
   return o.registry;
 }
 
-/** Counts the final status of an admitted call. */
-class CountingRequester implements grpc.Requester {
+/**
+ * An admitted call. Until it starts, it reports the peer string its key was found under (the same
+ * string for every call to the target), so layers above that key maps by peer look it up cheaply.
+ */
+abstract class AdmittedCall extends ForwardingCall {
   constructor(
+    inner: InterceptingCallInterface,
+    private peerBeforeStart: string | undefined,
+  ) {
+    super(inner);
+  }
+
+  override start(metadata: grpc.Metadata, listener?: Partial<grpc.InterceptingListener>): void {
+    this.peerBeforeStart = undefined; // from now on grpc-js knows best (the connected address)
+    super.start(metadata, listener);
+  }
+
+  override getPeer(): string {
+    return this.peerBeforeStart ?? super.getPeer();
+  }
+}
+
+/** Counts the final status of an admitted call. */
+class CountingCall extends AdmittedCall {
+  constructor(
+    inner: InterceptingCallInterface,
+    peer: string | undefined,
     private readonly circuit: Circuit,
     private readonly ticket: Ticket,
     private readonly path: string,
     private readonly table: StatusTable,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    super(inner, peer);
+  }
 
-  start = (metadata: grpc.Metadata, _listener: grpc.InterceptingListener, next: (md: grpc.Metadata, l: grpc.Listener) => void): void => {
-    next(metadata, this.listener);
-  };
-
-  private readonly listener: grpc.Listener = {
-    onReceiveStatus: (status, next) => {
-      this.circuit.settle(this.ticket, breakerOutcome(status.code, this.path, this.table), this.clock());
-      next(status);
-    },
-  };
+  override onReceiveStatus(status: grpc.StatusObject): void {
+    this.circuit.settle(this.ticket, breakerOutcome(status.code, this.path, this.table), this.clock());
+    super.onReceiveStatus(status);
+  }
 }
 
 /**
@@ -101,39 +123,39 @@ class CountingRequester implements grpc.Requester {
  * breaker half-open, refusing every other call, for as long as it runs. A stream that ends
  * before answering gives its final status as the verdict.
  */
-class StreamProbeRequester implements grpc.Requester {
+class StreamProbeCall extends AdmittedCall {
   private settled = false;
 
   constructor(
+    inner: InterceptingCallInterface,
+    peer: string | undefined,
     private readonly circuit: Circuit,
     private readonly probe: Probe,
     private readonly path: string,
     private readonly table: StatusTable,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    super(inner, peer);
+  }
 
-  start = (metadata: grpc.Metadata, _listener: grpc.InterceptingListener, next: (md: grpc.Metadata, l: grpc.Listener) => void): void => {
-    next(metadata, this.listener);
-  };
+  override onReceiveMetadata(metadata: grpc.Metadata): void {
+    this.verdict(SUCCESS);
+    super.onReceiveMetadata(metadata);
+  }
+
+  override onReceiveMessage(message: unknown): void {
+    this.verdict(SUCCESS);
+    super.onReceiveMessage(message);
+  }
+
+  override onReceiveStatus(status: grpc.StatusObject): void {
+    this.verdict(breakerOutcome(status.code, this.path, this.table));
+    super.onReceiveStatus(status);
+  }
 
   private verdict(outcome: Outcome): void {
     if (this.settled) return;
     this.settled = true;
     this.circuit.settle(this.probe, outcome, this.clock());
   }
-
-  private readonly listener: grpc.Listener = {
-    onReceiveMetadata: (metadata, next) => {
-      this.verdict(SUCCESS);
-      next(metadata);
-    },
-    onReceiveMessage: (message, next) => {
-      this.verdict(SUCCESS);
-      next(message);
-    },
-    onReceiveStatus: (status, next) => {
-      this.verdict(breakerOutcome(status.code, this.path, this.table));
-      next(status);
-    },
-  };
 }

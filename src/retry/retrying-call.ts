@@ -222,7 +222,7 @@ export class RetryingCall implements InterceptingCallInterface {
     this.unsentPeer = call.getPeer();
     if (this.attempts === 1) {
       // Before start, grpc-js reports the channel target as the peer.
-      this.target = this.shared.target ?? channelTarget(call);
+      this.target = this.shared.target ?? channelTarget(this.unsentPeer);
       this.budget = this.shared.budgetFor(this.target);
       this.budget?.recordRequest();
     }
@@ -374,8 +374,7 @@ export class RetryingCall implements InterceptingCallInterface {
   }
 }
 
-function channelTarget(call: InterceptingCallInterface): string {
-  const peer = call.getPeer();
+function channelTarget(peer: string): string {
   return peer && peer !== 'unknown' ? peer : 'default';
 }
 
