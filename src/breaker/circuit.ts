@@ -74,7 +74,6 @@ export class Circuit {
   private probe: Probe | undefined;
   private stopped = false;
   private readonly breaker: CircuitBreaker<[PromiseLike<void>], void>;
-  private readonly status: WindowStatus;
   private readonly window: LazyWindow;
 
   constructor(
@@ -96,8 +95,8 @@ export class Circuit {
       enableSnapshots: false,
       rotateBucketController: NO_ROTATION_TIMER,
     });
-    this.status = this.breaker.status as unknown as WindowStatus;
-    this.window = new LazyWindow(this.status, tuning.rollingWindowMs, tuning.rollingBuckets, now);
+    const status = this.breaker.status as unknown as WindowStatus;
+    this.window = new LazyWindow(status, tuning.rollingWindowMs, tuning.rollingBuckets, now);
     this.breaker.on('open', () => this.enter('open'));
     this.breaker.on('halfOpen', () => this.enter('half-open'));
     this.breaker.on('close', () => this.enter('closed'));
@@ -134,17 +133,18 @@ export class Circuit {
     }
     if (outcome === NEUTRAL || ticket !== this.generation) return;
     this.window.catchUp(now);
+    const bucket = this.window.current;
     if (outcome === SUCCESS) {
       // What a successful fire adds while closed, without its promises (the hot path): a success
       // cannot open a breaker, so opossum has nothing to decide.
-      this.status.increment('fires');
-      this.status.increment('successes');
+      bucket.fires++;
+      bucket.successes++;
     } else {
       // Counted and decided synchronously, with opossum's own rule (enough volume and a failure
       // rate above the threshold), so a call made right after the failing one already sees the
       // breaker open; opossum's open() then runs its state machine and reset timer.
-      this.status.increment('fires');
-      this.status.increment('failures');
+      bucket.fires++;
+      bucket.failures++;
       const { fires, failures } = this.breaker.stats;
       if (fires >= this.tuning.volumeThreshold && (failures / fires) * 100 > this.tuning.errorThresholdPercentage) {
         this.breaker.open();
