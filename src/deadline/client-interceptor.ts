@@ -7,6 +7,7 @@ import { localFailureStatus } from '../status/local-failure';
 import { emitSafely } from '../telemetry/emit';
 import type { EventHandler } from '../telemetry/events';
 import { effectiveDeadline, describeBinding } from './effective';
+import { asInterceptingCall, ForwardingCall, type InterceptingCallInterface } from '../internal/forwarding-call';
 import { LocallyFailedCall } from '../internal/locally-failed-call';
 import { DeadlinePolicies, POLICY_FIELDS, policyFields, type DeadlineOverrides, type DeadlinePolicy } from './policy';
 import { deadlineMs } from './time';
@@ -43,6 +44,10 @@ export function deadlineClientInterceptor(options: DeadlineClientOptions = {}): 
     const method = callOptions.method_definition.path;
     const override = resilienceCallOptions(callOptions)?.deadline;
     const policy: DeadlinePolicy = override ? Object.assign({}, policies.forMethod(method), override) : policies.forMethod(method);
+    if (ctx === undefined && callOptions.deadline === undefined && policy.defaultTimeoutMs === Infinity) {
+      // No deadline from anywhere and no incoming call to link to: the call goes out as it is.
+      return asInterceptingCall(nextCall(callOptions));
+    }
 
     const t = now();
     if (ctx && ctx.finished && policy.propagateCancellation && ctx.signal.aborted && ctx.deadline > t) {
@@ -68,8 +73,9 @@ export function deadlineClientInterceptor(options: DeadlineClientOptions = {}): 
     }
 
     const inner = nextCall(deadline === callerDeadline || deadline === Infinity ? callOptions : withDeadline(callOptions, deadline));
-    if (!inherit || !policy.propagateCancellation) return new grpc.InterceptingCall(inner);
-    return linkCancellation(inherit, inner);
+    // Nothing to do once the call is made: hand the caller the next layer's call itself.
+    if (!inherit || !policy.propagateCancellation) return asInterceptingCall(inner);
+    return asInterceptingCall(new LinkedCall(inner, inherit));
   };
 }
 
@@ -81,26 +87,32 @@ function withDeadline(options: grpc.InterceptorOptions, deadline: number): grpc.
 }
 
 /**
- * Ties the outgoing call to the incoming call's cancellation until the outgoing call ends (the
- * status listener unsubscribes, so a long-lived incoming stream does not collect listeners).
+ * An outgoing call tied to the incoming call's cancellation until the outgoing call ends (its
+ * status unsubscribes, so a long-lived incoming stream does not collect listeners).
  */
-function linkCancellation(ctx: CancellableContext, inner: ReturnType<grpc.NextCall>): grpc.InterceptingCall {
-  let unsubscribe = ctx.onCancel((reason: CancelReason) => {
-    unsubscribe = undefined;
-    if (reason === 'deadline') {
-      inner.cancelWithStatus(grpc.status.DEADLINE_EXCEEDED, 'Cancelled: the deadline of the incoming call passed');
-    } else {
-      inner.cancelWithStatus(grpc.status.CANCELLED, 'Cancelled: the incoming call was cancelled by its client');
-    }
-  });
-  if (!unsubscribe) return new grpc.InterceptingCall(inner);
-  const onReceiveStatus = (status: grpc.StatusObject, next: (status: grpc.StatusObject) => void): void => {
-    const done = unsubscribe;
-    unsubscribe = undefined;
+class LinkedCall extends ForwardingCall {
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(inner: InterceptingCallInterface, ctx: CancellableContext) {
+    super(inner);
+    this.unsubscribe = ctx.onCancel((reason: CancelReason) => this.incomingCancelled(reason));
+  }
+
+  override onReceiveStatus(status: grpc.StatusObject): void {
+    const done = this.unsubscribe;
+    this.unsubscribe = undefined;
     done?.();
-    next(status);
-  };
-  return new grpc.InterceptingCall(inner, { start: (metadata, _listener, next) => next(metadata, { onReceiveStatus }) });
+    super.onReceiveStatus(status);
+  }
+
+  private incomingCancelled(reason: CancelReason): void {
+    this.unsubscribe = undefined;
+    if (reason === 'deadline') {
+      this.inner.cancelWithStatus(grpc.status.DEADLINE_EXCEEDED, 'Cancelled: the deadline of the incoming call passed');
+    } else {
+      this.inner.cancelWithStatus(grpc.status.CANCELLED, 'Cancelled: the incoming call was cancelled by its client');
+    }
+  }
 }
 
 /** Fails a call made after the incoming call was cancelled by its client: not sent. */
