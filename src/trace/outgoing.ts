@@ -1,7 +1,8 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { CallContext } from '../context/call-context';
 import { activeOtelSpanContext } from '../telemetry/otel';
-import { newSpanId, newTraceId, normaliseTraceToken } from './ids';
+import { freshTraceParent } from './fresh';
+import { newSpanId, normaliseTraceToken } from './ids';
 import type { ResolvedTraceOptions } from './options';
 import { formatTraceParent, parseTraceParent } from './traceparent';
 
@@ -24,6 +25,7 @@ export function applyOutgoingTrace(
   let traceId = explicitId === undefined ? undefined : normaliseTraceToken(explicitId);
   let flags = 0;
   let spanId: string | undefined;
+  let fresh: string | undefined;
   if (traceId === undefined) {
     const otel = options.openTelemetry ? activeOtelSpanContext() : undefined;
     if (otel) {
@@ -34,10 +36,14 @@ export function applyOutgoingTrace(
       traceId = ctx.traceId;
       flags = ctx.traceFlags;
     } else {
-      traceId = newTraceId();
+      // Nothing to continue: a new trace, its header made in advance (see fresh.ts).
+      fresh = freshTraceParent();
+      traceId = fresh.slice(3, 35);
     }
   }
-  if (explicitParent === undefined) metadata.set('traceparent', formatTraceParent(traceId, spanId ?? newSpanId(), flags));
+  if (explicitParent === undefined) {
+    metadata.set('traceparent', fresh ?? formatTraceParent(traceId, spanId ?? newSpanId(), flags));
+  }
   if (options.sendTraceIdHeader && explicitId === undefined) metadata.set(options.traceIdHeader, traceId);
   return traceId;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isValidTraceId, newSpanId, newTraceId, normaliseTraceToken } from '../../src/trace/ids';
+import { freshTraceParent } from '../../src/trace/fresh';
 import { formatTraceParent, parseTraceParent } from '../../src/trace/traceparent';
 
 describe('trace ids', () => {
@@ -59,5 +60,27 @@ describe('traceparent', () => {
 
   it('formats', () => {
     expect(formatTraceParent('4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', 1)).toBe(valid);
+    for (let flags = -1; flags <= 256; flags++) {
+      expect(formatTraceParent('4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', flags).slice(53)).toBe(
+        (flags & 0xff).toString(16).padStart(2, '0'),
+      );
+    }
   });
+
+  it('fresh headers (made in blocks) are valid, flags 00, and never repeat a trace or span id', () => {
+    const traces = new Set<string>();
+    const spans = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const header = freshTraceParent();
+      const parsed = parseTraceParent(header);
+      expect(parsed, header).toBeDefined();
+      expect(header.slice(3, 35)).toBe(parsed!.traceId);
+      expect(parsed!.traceFlags).toBe(0);
+      traces.add(parsed!.traceId);
+      spans.add(parsed!.parentId);
+    }
+    expect(traces.size).toBe(1000);
+    expect(spans.size).toBe(1000);
+  });
+
 });
