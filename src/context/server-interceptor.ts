@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { asServerInterceptingCall, ForwardingServerCall } from '../internal/forwarding-server-call';
 import type { PartialServerStatus } from '../internal/grpc-types';
 import { readIncomingTrace } from '../trace/incoming';
 import { resolveTraceOptions, type ResolvedTraceOptions, type TraceOptions } from '../trace/options';
@@ -21,12 +22,11 @@ function deadlineMs(deadline: grpc.Deadline): number {
  */
 export function callContextServerInterceptor(options?: TraceOptions): grpc.ServerInterceptor {
   const resolved = resolveTraceOptions(options);
-  return (descriptor, call) => new ContextCall(descriptor.path, call, resolved).intercepting;
+  return (descriptor, call) => asServerInterceptingCall(new ContextCall(descriptor.path, call, resolved));
 }
 
 /** Per-call state of the context interceptor. */
-class ContextCall {
-  readonly intercepting: grpc.ServerInterceptingCall;
+class ContextCall extends ForwardingServerCall {
   private state: ServerCallState | undefined;
   private echo = false;
   private echoed = false;
@@ -34,47 +34,51 @@ class ContextCall {
 
   constructor(
     private readonly method: string,
-    private readonly call: grpc.ServerInterceptingCallInterface,
+    inner: grpc.ServerInterceptingCallInterface,
     private readonly options: ResolvedTraceOptions,
   ) {
-    this.intercepting = new grpc.ServerInterceptingCall(call, {
-      start: (next) => next(this.listener),
-      sendMetadata: (metadata, next) => next(this.addHeaders(metadata)),
-      sendStatus: (status, next) => next(this.addTrailers(status)),
-    });
+    super(inner);
   }
 
-  private readonly listener: grpc.ServerListener = {
-    onReceiveMetadata: (metadata, next) => {
-      const trace = readIncomingTrace(metadata, this.options);
-      const state = new ServerCallState(trace.traceId, trace.traceFlags, this.method, deadlineMs(this.call.getDeadline()));
-      this.state = state;
-      this.echo = trace.assigned || this.options.alwaysEcho;
-      callContextStorage.run(state, next, metadata);
-    },
-    onReceiveMessage: (message, next) => {
-      if (this.state) callContextStorage.run(this.state, next, message);
-      else next(message);
-    },
-    onReceiveHalfClose: (next) => {
-      if (this.state) callContextStorage.run(this.state, next);
-      else next();
-    },
-    onCancel: () => {
-      // grpc-js calls onCancel at the end of every call; only an end without our status is a cancellation.
-      if (this.statusSent || !this.state) return;
+  override onReceiveMetadata(metadata: grpc.Metadata): void {
+    const trace = readIncomingTrace(metadata, this.options);
+    const state = new ServerCallState(trace.traceId, trace.traceFlags, this.method, deadlineMs(this.inner.getDeadline()));
+    this.state = state;
+    this.echo = trace.assigned || this.options.alwaysEcho;
+    callContextStorage.run(state, deliverMetadata, this, metadata);
+  }
+
+  override onReceiveMessage(message: unknown): void {
+    if (this.state) callContextStorage.run(this.state, deliverMessage, this, message);
+    else this.deliverMessage(message);
+  }
+
+  override onReceiveHalfClose(): void {
+    if (this.state) callContextStorage.run(this.state, deliverHalfClose, this);
+    else this.deliverHalfClose();
+  }
+
+  override onCancel(): void {
+    // grpc-js calls onCancel at the end of every call; only an end without our status is a cancellation.
+    const state = this.state;
+    if (!this.statusSent && state) {
       // A client's own deadline timer fires slightly before ours (the timeout travelled): count a
       // cancel within the slack of the deadline as the deadline passing.
-      this.state.cancel(this.state.deadline - Date.now() <= DEADLINE_CANCEL_SLACK_MS ? 'deadline' : 'cancelled');
-    },
-  };
+      state.cancel(state.deadline - Date.now() <= DEADLINE_CANCEL_SLACK_MS ? 'deadline' : 'cancelled');
+    }
+    super.onCancel();
+  }
 
-  private addHeaders(metadata: grpc.Metadata): grpc.Metadata {
+  override sendMetadata(metadata: grpc.Metadata): void {
     if (this.echo && this.state) {
       metadata.set(this.options.traceIdHeader, this.state.traceId);
       this.echoed = true;
     }
-    return metadata;
+    super.sendMetadata(metadata);
+  }
+
+  override sendStatus(status: PartialServerStatus): void {
+    super.sendStatus(this.addTrailers(status));
   }
 
   private addTrailers(status: PartialServerStatus): PartialServerStatus {
@@ -89,4 +93,17 @@ class ContextCall {
     }
     return status;
   }
+}
+
+// Module-level, so running a step inside the context needs no closure per call.
+function deliverMetadata(call: ContextCall, metadata: grpc.Metadata): void {
+  call.deliverMetadata(metadata);
+}
+
+function deliverMessage(call: ContextCall, message: unknown): void {
+  call.deliverMessage(message);
+}
+
+function deliverHalfClose(call: ContextCall): void {
+  call.deliverHalfClose();
 }

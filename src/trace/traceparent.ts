@@ -1,4 +1,4 @@
-import { isValidSpanId, isValidTraceId } from './ids';
+import { isAllZeros, isLowerHex } from './ids';
 
 /** The fields of a W3C `traceparent` header. */
 export interface TraceParent {
@@ -7,24 +7,26 @@ export interface TraceParent {
   readonly traceFlags: number;
 }
 
-const HEX2 = /^[0-9a-f]{2}$/;
-
 /**
  * Parses a `traceparent` strictly (W3C Trace Context level 1): version 00 has exactly four fields;
  * a later version is read by its first four fields as the spec asks. Returns undefined when invalid.
+ * Checked character by character in place: the only strings made are the two ids returned.
  */
 export function parseTraceParent(value: unknown): TraceParent | undefined {
   if (typeof value !== 'string' || value.length < 55 || value.length > 512) return undefined;
-  const version = value.slice(0, 2);
-  if (!HEX2.test(version) || version === 'ff') return undefined;
-  if (version === '00' && value.length !== 55) return undefined;
-  if (value.length > 55 && value[55] !== '-') return undefined;
+  // version: two lowercase hex digits, not ff; version 00 has nothing after the flags
+  if (!isLowerHex(value, 0, 2) || value.startsWith('ff')) return undefined;
+  if (value.length > 55 && (value.startsWith('00') || value[55] !== '-')) return undefined;
   if (value[2] !== '-' || value[35] !== '-' || value[52] !== '-') return undefined;
-  const traceId = value.slice(3, 35);
-  const parentId = value.slice(36, 52);
-  const flags = value.slice(53, 55);
-  if (!isValidTraceId(traceId) || !isValidSpanId(parentId) || !HEX2.test(flags)) return undefined;
-  return { traceId, parentId, traceFlags: parseInt(flags, 16) };
+  if (!isLowerHex(value, 3, 35) || !isLowerHex(value, 36, 52) || !isLowerHex(value, 53, 55)) return undefined;
+  if (isAllZeros(value, 3, 35) || isAllZeros(value, 36, 52)) return undefined;
+  const traceFlags = hexValue(value.charCodeAt(53)) * 16 + hexValue(value.charCodeAt(54));
+  return { traceId: value.slice(3, 35), parentId: value.slice(36, 52), traceFlags };
+}
+
+/** The value of a lowercase hex digit's character code. */
+function hexValue(code: number): number {
+  return code <= 57 ? code - 48 : code - 87;
 }
 
 /** `-00` … `-ff`: the end of a traceparent for each flags byte (formatted once, not per call). */

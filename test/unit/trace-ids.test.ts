@@ -83,4 +83,37 @@ describe('traceparent', () => {
     expect(spans.size).toBe(1000);
   });
 
+  it('agrees with the regular-expression reading of the spec on 20,000 mutated headers', () => {
+    // The parser checks characters in place; this is the same rule set written with regexes.
+    const reference = (value: string): { traceId: string; parentId: string; traceFlags: number } | undefined => {
+      if (value.length < 55 || value.length > 512) return undefined;
+      const m = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/s.exec(value);
+      if (!m || m[1] === 'ff' || (m[1] === '00' && value.length !== 55)) return undefined;
+      if (m[2] === '0'.repeat(32) || m[3] === '0'.repeat(16)) return undefined;
+      return { traceId: m[2], parentId: m[3], traceFlags: parseInt(m[4], 16) };
+    };
+    const alphabet = '0123456789abcdefABCDEFgz-_ \u00e9';
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const versions = ['00', '01', 'fe', 'ff', '0a'];
+    let accepted = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let value = `${versions[random(versions.length)]}${valid.slice(2)}`;
+      for (let edits = random(3); edits > 0; edits--) {
+        const at = random(value.length + 1);
+        const what = random(4);
+        if (what === 0) value = value.slice(0, at) + alphabet[random(alphabet.length)] + value.slice(at + 1);
+        else if (what === 1) value = value.slice(0, at) + value.slice(at + 1);
+        else if (what === 2) value = value.slice(0, at) + alphabet[random(alphabet.length)] + value.slice(at);
+        else value = `${value}-${'ab'.repeat(random(240))}`;
+      }
+      const expected = reference(value);
+      if (expected) accepted++;
+      expect(parseTraceParent(value), value).toEqual(expected);
+    }
+    expect(accepted).toBeGreaterThan(1000); // both branches were exercised
+  });
 });
