@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { callContextStorage } from '../context/scope';
+import { asServerInterceptingCall } from '../internal/forwarding-server-call';
 import { functionOption, numberOption, objectOption } from '../options/validate';
 import { emitSafely } from '../telemetry/emit';
 import type { EventHandler } from '../telemetry/events';
@@ -33,11 +34,12 @@ export function deadlineServerInterceptor(options: DeadlineServerOptions = {}): 
 
   return (method, call) => {
     // grpc-js parsed grpc-timeout when the call arrived, just before building this chain.
+    // A call with time enough is none of our business: hand back the call below, adding no layer.
     const deadline = deadlineMs(call.getDeadline()) ?? Infinity;
-    if (deadline === Infinity) return new grpc.ServerInterceptingCall(call);
+    if (deadline === Infinity) return asServerInterceptingCall(call);
     const remaining = deadline - now();
     const min = minRemaining(method.path);
-    if (remaining > 0 && remaining >= min) return new grpc.ServerInterceptingCall(call);
+    if (remaining > 0 && remaining >= min) return asServerInterceptingCall(call);
     return new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({
