@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CallContext } from '../context/call-context';
 import { callContextStorage } from '../context/scope';
+import { asServerInterceptingCall, ForwardingServerCall } from '../internal/forwarding-server-call';
 import type { PartialServerStatus } from '../internal/grpc-types';
 import { statusName } from '../status/codes';
 import { emitSafely } from '../telemetry/emit';
@@ -22,14 +23,13 @@ import { translateFailure, type Translation } from './translate';
  */
 export function errorTranslationServerInterceptor(options?: ErrorTranslationOptions): grpc.ServerInterceptor {
   const config = resolveErrorTranslationOptions(options);
-  return (descriptor, call) => new TranslatingCall(descriptor.path, call, config).intercepting;
+  return (descriptor, call) => asServerInterceptingCall(new TranslatingCall(descriptor.path, call, config));
 }
 
 const toMs = (deadline: grpc.Deadline): number => (deadline instanceof Date ? deadline.getTime() : deadline);
 
 /** Per-call state: nothing is computed unless the call fails. */
-class TranslatingCall {
-  readonly intercepting: grpc.ServerInterceptingCall;
+class TranslatingCall extends ForwardingServerCall {
   private requestMetadata: grpc.Metadata | undefined;
   private context: CallContext | undefined;
   /** onCancel before our status means the call was cancelled or timed out (it also fires after every status). */
@@ -41,23 +41,24 @@ class TranslatingCall {
     private readonly call: grpc.ServerInterceptingCallInterface,
     private readonly config: ResolvedErrorTranslation,
   ) {
-    this.intercepting = new grpc.ServerInterceptingCall(call, {
-      start: (next) => next(this.listener),
-      sendStatus: (status, next) => next(status.code === grpc.status.OK ? status : this.translate(status)),
-    });
+    super(call);
   }
 
-  private readonly listener: grpc.ServerListener = {
-    onReceiveMetadata: (metadata, next) => {
-      // The handler sees this same object as call.metadata: wrapService files failures under it.
-      this.requestMetadata = metadata;
-      this.context = callContextStorage.getStore();
-      next(metadata);
-    },
-    onCancel: () => {
-      this.ended = true;
-    },
-  };
+  override onReceiveMetadata(metadata: grpc.Metadata): void {
+    // The handler sees this same object as call.metadata: wrapService files failures under it.
+    this.requestMetadata = metadata;
+    this.context = callContextStorage.getStore();
+    super.onReceiveMetadata(metadata);
+  }
+
+  override onCancel(): void {
+    this.ended = true;
+    super.onCancel();
+  }
+
+  override sendStatus(status: PartialServerStatus): void {
+    super.sendStatus(status.code === grpc.status.OK ? status : this.translate(status));
+  }
 
   private translate(status: PartialServerStatus): PartialServerStatus {
     // A second status (a handler answering twice) gets the first one's safe form, unlogged.
