@@ -50,7 +50,7 @@ function targetLines(rows: readonly Row[]): string[] {
   if (stack) {
     lines.push(`- client stack: ${fmt(stack.extra.med, 2)} µs extra per call (target ≤ 3 µs: ${verdict(stack.extra.med <= 3)})${beyond(stack)}`);
   }
-  for (const r of rows.filter((x) => x.side === 'client' && !['client-none', 'client-traceparent', 'client-stack'].includes(x.id))) {
+  for (const r of rows.filter((x) => x.side === 'client' && !['client-none', 'client-traceparent', 'client-stack', 'client-stack-events'].includes(x.id))) {
     if (r.id === 'client-trace') {
       lines.push(
         `- client ${r.label}: ${fmt(r.extra.med, 2)} µs extra per call, of which ${fmt(r.extraOverHeader.med, 2)} µs beyond the header ` +

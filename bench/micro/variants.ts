@@ -40,6 +40,9 @@ const serverOne = (piece: ServerPiece): MicroVariant => ({
   pieceName: piece,
 });
 
+/** An event handler that does nothing: what the observers cost, not what a handler does. */
+const ignoreEvent = (): void => undefined;
+
 /** The micro-benchmark's variant table; `*-none` are the references. */
 export const MICRO_VARIANTS: readonly MicroVariant[] = [
   { id: 'client-none', label: 'no interceptors', side: 'client', build: () => [] },
@@ -49,11 +52,23 @@ export const MICRO_VARIANTS: readonly MicroVariant[] = [
   clientOne('retry'),
   clientOne('breaker'),
   { id: 'client-stack', label: 'clientInterceptors()', side: 'client', build: () => stackModule.clientInterceptors() },
+  {
+    id: 'client-stack-events',
+    label: 'clientInterceptors({ onEvent }) (call and attempt observers on)',
+    side: 'client',
+    build: () => stackModule.clientInterceptors({ onEvent: ignoreEvent }),
+  },
   { id: 'server-none', label: 'no interceptors', side: 'server', build: () => [] },
   serverOne('context'),
   serverOne('deadline'),
   serverOne('errors'),
   { id: 'server-stack', label: 'serverInterceptors()', side: 'server', build: () => stackModule.serverInterceptors() },
+  {
+    id: 'server-stack-events',
+    label: 'serverInterceptors({ onEvent }) (call observer on)',
+    side: 'server',
+    build: () => stackModule.serverInterceptors({ onEvent: ignoreEvent }),
+  },
 ];
 
 /** Why a micro variant cannot run today, or undefined. */
