@@ -21,7 +21,9 @@ export function callRecordOf(options: CallOptions): CallRecord | undefined {
   return (options as WithRecord)[CALL_RECORD];
 }
 
-/** Copies `options` with a fresh record attached. */
+/** Copies `options` with a fresh record attached (Object.assign: several times faster than a spread in V8). */
 export function withCallRecord<T extends CallOptions>(options: T, record: CallRecord): T {
-  return { ...options, [CALL_RECORD]: record };
+  const copy: T & WithRecord = Object.assign({}, options);
+  copy[CALL_RECORD] = record;
+  return copy;
 }

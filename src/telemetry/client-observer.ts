@@ -1,6 +1,7 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { asInterceptingCall, ForwardingCall, type InterceptingCallInterface } from '../internal/forwarding-call';
 import { parseTraceParent } from '../trace/traceparent';
-import { CALL_RECORD, callRecordOf, type CallRecord } from './call-record';
+import { callRecordOf, withCallRecord, type CallRecord } from './call-record';
 import { emitSafely } from './emit';
 import type { EventHandler } from './events';
 
@@ -12,30 +13,45 @@ export function callObserverClientInterceptor(onEvent: EventHandler, target?: st
   return (options, nextCall) => {
     const record: CallRecord = { attempts: 0, retryDelayMs: 0 };
     const started = performance.now();
-    const method = options.method_definition.path;
-    let metadata: grpc.Metadata | undefined;
-    return new grpc.InterceptingCall(nextCall({ ...options, [CALL_RECORD]: record } as grpc.InterceptorOptions), {
-      start: (md, _listener, next) => {
-        metadata = md;
-        next(md, {
-          onReceiveStatus: (status, nextStatus) => {
-            emitSafely(onEvent, {
-              type: 'call-end',
-              side: 'client',
-              method,
-              target,
-              code: status.code,
-              durationMs: performance.now() - started,
-              attempts: record.attempts,
-              retryDelayMs: record.retryDelayMs,
-              traceId: parseTraceParent(metadata?.get('traceparent')[0])?.traceId,
-            });
-            nextStatus(status);
-          },
-        });
-      },
-    });
+    const inner = nextCall(withCallRecord(options, record));
+    return asInterceptingCall(new ObservedCall(inner, onEvent, target, options.method_definition.path, record, started));
   };
+}
+
+/** Per logical call: emits `call-end` with its final status. */
+class ObservedCall extends ForwardingCall {
+  private metadata: grpc.Metadata | undefined;
+
+  constructor(
+    inner: InterceptingCallInterface,
+    private readonly onEvent: EventHandler,
+    private readonly target: string | undefined,
+    private readonly method: string,
+    private readonly record: CallRecord,
+    private readonly started: number,
+  ) {
+    super(inner);
+  }
+
+  override start(metadata: grpc.Metadata, listener?: Partial<grpc.InterceptingListener>): void {
+    this.metadata = metadata;
+    super.start(metadata, listener);
+  }
+
+  override onReceiveStatus(status: grpc.StatusObject): void {
+    emitSafely(this.onEvent, {
+      type: 'call-end',
+      side: 'client',
+      method: this.method,
+      target: this.target,
+      code: status.code,
+      durationMs: performance.now() - this.started,
+      attempts: this.record.attempts,
+      retryDelayMs: this.record.retryDelayMs,
+      traceId: parseTraceParent(this.metadata?.get('traceparent')[0])?.traceId,
+    });
+    super.onReceiveStatus(status);
+  }
 }
 
 /**
@@ -43,30 +59,41 @@ export function callObserverClientInterceptor(onEvent: EventHandler, target?: st
  * or without the retry interceptor).
  */
 export function attemptObserverClientInterceptor(onEvent: EventHandler, target?: string): grpc.Interceptor {
-  return (options, nextCall) => {
-    const record = callRecordOf(options);
-    const method = options.method_definition.path;
-    let started = 0;
-    let attempt = 1;
-    return new grpc.InterceptingCall(nextCall(options), {
-      // Counted at start: a call failed locally (breaker open, no time left) is created but never started.
-      start: (md, _listener, next) => {
-        if (record) attempt = ++record.attempts;
-        started = performance.now();
-        next(md, {
-          onReceiveStatus: (status, nextStatus) => {
-            emitSafely(onEvent, {
-              type: 'attempt-end',
-              method,
-              target,
-              attempt,
-              code: status.code,
-              durationMs: performance.now() - started,
-            });
-            nextStatus(status);
-          },
-        });
-      },
+  return (options, nextCall) =>
+    asInterceptingCall(new ObservedAttempt(nextCall(options), onEvent, target, options.method_definition.path, callRecordOf(options)));
+}
+
+/** Per attempt: emits `attempt-end` with its status and duration. */
+class ObservedAttempt extends ForwardingCall {
+  private started = 0;
+  private attempt = 1;
+
+  constructor(
+    inner: InterceptingCallInterface,
+    private readonly onEvent: EventHandler,
+    private readonly target: string | undefined,
+    private readonly method: string,
+    private readonly record: CallRecord | undefined,
+  ) {
+    super(inner);
+  }
+
+  // Counted at start: a call failed locally (breaker open, no time left) is created but never started.
+  override start(metadata: grpc.Metadata, listener?: Partial<grpc.InterceptingListener>): void {
+    if (this.record) this.attempt = ++this.record.attempts;
+    this.started = performance.now();
+    super.start(metadata, listener);
+  }
+
+  override onReceiveStatus(status: grpc.StatusObject): void {
+    emitSafely(this.onEvent, {
+      type: 'attempt-end',
+      method: this.method,
+      target: this.target,
+      attempt: this.attempt,
+      code: status.code,
+      durationMs: performance.now() - this.started,
     });
-  };
+    super.onReceiveStatus(status);
+  }
 }

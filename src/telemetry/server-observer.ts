@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { callContextStorage } from '../context/scope';
+import { asServerInterceptingCall, ForwardingServerCall } from '../internal/forwarding-server-call';
+import type { PartialServerStatus } from '../internal/grpc-types';
 import { emitSafely } from './emit';
 import type { EventHandler } from './events';
 
@@ -8,41 +10,53 @@ import type { EventHandler } from './events';
  * cancel) never reaches `sendStatus`, so `onCancel` without a sent status reports those.
  */
 export function callObserverServerInterceptor(onEvent: EventHandler): grpc.ServerInterceptor {
-  return (descriptor, call) => {
-    const started = performance.now();
-    let traceId: string | undefined;
-    let reported = false;
-    const report = (code: number) => {
-      if (reported) return;
-      reported = true;
-      emitSafely(onEvent, {
-        type: 'call-end',
-        side: 'server',
-        method: descriptor.path,
-        code,
-        durationMs: performance.now() - started,
-        attempts: 1,
-        traceId,
-      });
-    };
-    return new grpc.ServerInterceptingCall(call, {
-      start: (next) =>
-        next({
-          onReceiveMetadata: (md, nextMd) => {
-            traceId = callContextStorage.getStore()?.traceId;
-            nextMd(md);
-          },
-          onCancel: () => {
-            if (reported) return;
-            const deadline = call.getDeadline();
-            const expired = (deadline instanceof Date ? deadline.getTime() : deadline) <= Date.now();
-            report(expired ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED);
-          },
-        }),
-      sendStatus: (status, next) => {
-        report(status.code);
-        next(status);
-      },
+  return (descriptor, call) => asServerInterceptingCall(new ObservedServerCall(call, onEvent, descriptor.path, performance.now()));
+}
+
+/** Per served call: emits `call-end` once, from the status sent or from the cancel. */
+class ObservedServerCall extends ForwardingServerCall {
+  private traceId: string | undefined;
+  private reported = false;
+
+  constructor(
+    inner: grpc.ServerInterceptingCallInterface,
+    private readonly onEvent: EventHandler,
+    private readonly method: string,
+    private readonly started: number,
+  ) {
+    super(inner);
+  }
+
+  override onReceiveMetadata(metadata: grpc.Metadata): void {
+    this.traceId = callContextStorage.getStore()?.traceId;
+    super.onReceiveMetadata(metadata);
+  }
+
+  override onCancel(): void {
+    if (!this.reported) {
+      const deadline = this.inner.getDeadline();
+      const expired = (deadline instanceof Date ? deadline.getTime() : deadline) <= Date.now();
+      this.report(expired ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED);
+    }
+    super.onCancel();
+  }
+
+  override sendStatus(status: PartialServerStatus): void {
+    this.report(status.code);
+    super.sendStatus(status);
+  }
+
+  private report(code: number): void {
+    if (this.reported) return;
+    this.reported = true;
+    emitSafely(this.onEvent, {
+      type: 'call-end',
+      side: 'server',
+      method: this.method,
+      code,
+      durationMs: performance.now() - this.started,
+      attempts: 1,
+      traceId: this.traceId,
     });
-  };
+  }
 }
