@@ -1,4 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
+// Imported: the global `performance` is a getter on globalThis, slower to reach on every call.
+import { performance } from 'node:perf_hooks';
 import { asInterceptingCall, ForwardingCall, type InterceptingCallInterface } from '../internal/forwarding-call';
 import { parseTraceParent } from '../trace/traceparent';
 import { callRecordOf, withCallRecord, type CallRecord } from './call-record';

@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+// Imported: the global `performance` is a getter on globalThis, slower to reach on every call.
+import { performance } from 'node:perf_hooks';
 import { callContextStorage } from '../context/scope';
 import { asServerInterceptingCall, ForwardingServerCall } from '../internal/forwarding-server-call';
 import type { PartialServerStatus } from '../internal/grpc-types';
