@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { callContextStorage, type CancellableContext } from '../context/scope';
+import { asInterceptingCall } from '../internal/forwarding-call';
 import { statusName } from '../status/codes';
 import { localFailureKind } from '../status/local-failure';
 import { emitSafely } from '../telemetry/emit';
@@ -30,7 +31,8 @@ export function fallbackClientInterceptor(fallbacks: FallbackMap, options?: Fall
   return (callOptions, nextCall) => {
     const definition = callOptions.method_definition;
     const handler = resolved.handlers.get(definition.path);
-    if (handler === undefined || definition.requestStream) return new grpc.InterceptingCall(nextCall(callOptions));
+    // No fallback for this method: hand back the next layer's call itself, adding no layer.
+    if (handler === undefined || definition.requestStream) return asInterceptingCall(nextCall(callOptions));
     const inner = nextCall(callOptions);
     const target = resolved.target ?? channelTarget(inner);
     return new grpc.InterceptingCall(
