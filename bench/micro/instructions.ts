@@ -151,9 +151,11 @@ export async function countInstructions(
   try {
     const jobs = runnable.flatMap((v) => [() => countOnce(v.id, warmup, calls, dir), () => countOnce(v.id, warmup, 2 * calls, dir)]);
     const totals = await inParallel(jobs, width);
-    // Allocation wobbles by a few dozen bytes per call from run to run: the median of three.
+    // Allocation wobbles by a few dozen bytes per call from run to run: the median of three. At
+    // most 2,000 calls, so that even a stack allocating 10 KB per call fits in the young generation.
+    const allocationCalls = Math.min(calls, 2000);
     const samples = await inParallel(
-      runnable.flatMap((v) => [1, 2, 3].map(() => () => allocationPerCall(v.id, warmup, calls))),
+      runnable.flatMap((v) => [1, 2, 3].map(() => () => allocationPerCall(v.id, warmup, allocationCalls))),
       width,
     );
     const bytes = runnable.map((_, i) => median(samples.slice(3 * i, 3 * i + 3)));
