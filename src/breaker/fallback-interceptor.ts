@@ -14,7 +14,8 @@ import {
   type FallbackReason,
   type ResolvedFallbackOptions,
 } from './fallback-options';
-import { breakerKey, channelTarget } from './key';
+import { channelTarget } from '../internal/target';
+import { breakerKey } from './key';
 
 /**
  * Answers failed calls from per-method fallbacks, marking the response as degraded (trailer

@@ -1,20 +1,7 @@
 import type { BreakerScope } from './options';
+import { peerTarget } from '../internal/target';
 
-/** Target name used when neither the option nor the channel gives one. */
-export const DEFAULT_TARGET = 'default';
-
-/**
- * The channel target of a call that has not started yet. Before `start`, grpc-js reports the
- * channel's target (`dns:host:port`) as the peer; afterwards it reports the connected address.
- */
-export function channelTarget(call: { getPeer(): string }): string {
-  return peerTarget(call.getPeer());
-}
-
-/** The target named by the peer an unstarted call reports (see `channelTarget`). */
-function peerTarget(peer: string): string {
-  return peer && peer !== 'unknown' ? peer : DEFAULT_TARGET;
-}
+export { DEFAULT_TARGET } from '../internal/target';
 
 /**
  * The breaker key of a call: the target followed by the method path (`dns:users:50051/users.v1.Users/Get`)

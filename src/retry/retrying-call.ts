@@ -7,6 +7,7 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import { callContextStorage, type CancellableContext } from '../context/scope';
+import { peerTarget } from '../internal/target';
 import { localFailureKind } from '../status/local-failure';
 import { statusName } from '../status/codes';
 import { callRecordOf } from '../telemetry/call-record';
@@ -222,7 +223,7 @@ export class RetryingCall implements InterceptingCallInterface {
     this.unsentPeer = call.getPeer();
     if (this.attempts === 1) {
       // Before start, grpc-js reports the channel target as the peer.
-      this.target = this.shared.target ?? channelTarget(this.unsentPeer);
+      this.target = this.shared.target ?? peerTarget(this.unsentPeer);
       this.budget = this.shared.budgetFor(this.target);
       this.budget?.recordRequest();
     }
@@ -372,10 +373,6 @@ export class RetryingCall implements InterceptingCallInterface {
     const header = this.metadata?.get('traceparent')[0];
     return typeof header === 'string' ? parseTraceParent(header)?.traceId : undefined;
   }
-}
-
-function channelTarget(peer: string): string {
-  return peer && peer !== 'unknown' ? peer : 'default';
 }
 
 function launch(call: RetryingCall): void {
