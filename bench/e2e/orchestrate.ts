@@ -66,6 +66,52 @@ function rotated<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
+/** Starts a pair for each variant, a few at a time (node start-up on 2 cores); failures are skipped. */
+async function startPairs(variants: readonly Variant[], config: BenchConfig, skipped: { variant: Variant; reason: string }[]): Promise<Pair[]> {
+  const pairs: Pair[] = [];
+  for (let i = 0; i < variants.length; i += 4) {
+    const batch = variants.slice(i, i + 4);
+    const started = await Promise.allSettled(batch.map((v) => startPair(v, config)));
+    started.forEach((r, j) => {
+      if (r.status === 'fulfilled') pairs.push(r.value);
+      else skipped.push({ variant: batch[j], reason: `failed to start: ${(r.reason as Error).message.split('\n')[0]}` });
+    });
+  }
+  return pairs;
+}
+
+async function warmUp(pairs: readonly Pair[], config: BenchConfig): Promise<void> {
+  for (const c of config.concurrency) {
+    for (const pair of pairs) {
+      await pair.client.request('run', { concurrency: c, durationMs: config.warmupMs, record: false });
+    }
+  }
+}
+
+/** Records each pair's whole-process peak RSS (the highest over its processes), then closes them. */
+async function closePairs(pairs: readonly Pair[], maxRss: Record<string, { client: number; server: number }>): Promise<void> {
+  try {
+    for (const pair of pairs) {
+      const [client, server] = await Promise.all([
+        pair.client.request<{ maxRssBytes: number }>('stats'),
+        pair.server.request<{ maxRssBytes: number }>('stats'),
+      ]);
+      const seen = maxRss[pair.variant.id];
+      maxRss[pair.variant.id] = {
+        client: Math.max(seen?.client ?? 0, client.maxRssBytes),
+        server: Math.max(seen?.server ?? 0, server.maxRssBytes),
+      };
+    }
+  } finally {
+    await Promise.all(pairs.flatMap((p) => [p.client.close(), p.server.close()]));
+  }
+}
+
+/**
+ * Runs every round's cells. With `restart`, each round gets new processes (started, warmed up,
+ * measured, closed): a process's JIT and heap layout can make it a few per cent faster or slower
+ * for its whole life, and only new processes average that out.
+ */
 export async function runE2e(config: BenchConfig, log: (line: string) => void): Promise<E2eRun> {
   const skipped: { variant: Variant; reason: string }[] = [];
   const runnable: Variant[] = [];
@@ -76,27 +122,19 @@ export async function runE2e(config: BenchConfig, log: (line: string) => void): 
   }
   for (const s of skipped) log(`skip ${s.variant.id}: ${s.reason}`);
 
-  log(`starting ${runnable.length * 2} processes…`);
-  const pairs: Pair[] = [];
-  // A few at a time: node + tsx start-up on 2 cores.
-  for (let i = 0; i < runnable.length; i += 4) {
-    const batch = runnable.slice(i, i + 4);
-    const started = await Promise.allSettled(batch.map((v) => startPair(v, config)));
-    started.forEach((r, j) => {
-      if (r.status === 'fulfilled') pairs.push(r.value);
-      else skipped.push({ variant: batch[j], reason: `failed to start: ${(r.reason as Error).message.split('\n')[0]}` });
-    });
-  }
   const cells: Cell[] = [];
   const maxRss: Record<string, { client: number; server: number }> = {};
+  const total = config.rounds * config.concurrency.length * runnable.length;
+  let pairs: Pair[] = [];
+  const start = async () => {
+    log(`starting ${runnable.length * 2} processes…`);
+    pairs = await startPairs(runnable, config, skipped);
+    await warmUp(pairs, config);
+  };
   try {
-    for (const c of config.concurrency) {
-      for (const pair of pairs) {
-        await pair.client.request('run', { concurrency: c, durationMs: config.warmupMs, record: false });
-      }
-    }
-    const total = config.rounds * config.concurrency.length * pairs.length;
+    if (!config.restart) await start();
     for (let round = 0; round < config.rounds; round++) {
+      if (config.restart) await start();
       for (const c of config.concurrency) {
         for (const pair of rotated(pairs, round)) {
           const cell = await measureCell(pair, c, round, config);
@@ -107,16 +145,21 @@ export async function runE2e(config: BenchConfig, log: (line: string) => void): 
           );
         }
       }
-    }
-    for (const pair of pairs) {
-      const [client, server] = await Promise.all([
-        pair.client.request<{ maxRssBytes: number }>('stats'),
-        pair.server.request<{ maxRssBytes: number }>('stats'),
-      ]);
-      maxRss[pair.variant.id] = { client: client.maxRssBytes, server: server.maxRssBytes };
+      if (config.restart) {
+        const done = pairs;
+        pairs = [];
+        await closePairs(done, maxRss);
+      }
     }
   } finally {
-    await Promise.all(pairs.flatMap((p) => [p.client.close(), p.server.close()]));
+    await closePairs(pairs, maxRss);
   }
-  return { variants: pairs.map((p) => p.variant), skipped, cells, maxRss };
+  const measured = new Set(cells.map((c) => c.variant));
+  return { variants: runnable.filter((v) => measured.has(v.id)), skipped: dedupeSkipped(skipped), cells, maxRss };
+}
+
+/** A variant that failed to start in several rounds is listed once. */
+function dedupeSkipped(skipped: readonly { variant: Variant; reason: string }[]): { variant: Variant; reason: string }[] {
+  const seen = new Set<string>();
+  return skipped.filter((s) => (seen.has(s.variant.id) ? false : (seen.add(s.variant.id), true)));
 }

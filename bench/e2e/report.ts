@@ -1,5 +1,5 @@
 import { fmt, fmtInt, mib, spread, table } from '../lib/markdown';
-import { max, median, min } from '../lib/stats';
+import { max, median, min, ratioInterval, type RatioInterval } from '../lib/stats';
 import type { BenchConfig } from '../lib/args';
 import type { Cell, E2eRun } from './orchestrate';
 import { BASELINE_ID, HEADER_BASELINE_ID } from './variants';
@@ -13,6 +13,9 @@ export interface VariantSummary {
   /** Per-round paired ratio of throughput to the baseline (same round, same concurrency). */
   readonly vsBare: { med: number; min: number; max: number };
   readonly vsHeader: { med: number; min: number; max: number };
+  /** Geometric means of the same paired ratios with 95 % confidence intervals. */
+  readonly vsBareCi: RatioInterval;
+  readonly vsHeaderCi: RatioInterval;
   readonly p50Us: number;
   readonly p99Us: number;
   readonly clientCpuUs: number;
@@ -46,6 +49,8 @@ export function summarise(run: E2eRun, concurrency: number): VariantSummary[] {
       tput: triple(cells.map((c) => c.client.callsPerSecond)),
       vsBare: triple(pairedRatios(run.cells, v.id, BASELINE_ID, concurrency)),
       vsHeader: triple(pairedRatios(run.cells, v.id, HEADER_BASELINE_ID, concurrency)),
+      vsBareCi: ratioInterval(pairedRatios(run.cells, v.id, BASELINE_ID, concurrency)),
+      vsHeaderCi: ratioInterval(pairedRatios(run.cells, v.id, HEADER_BASELINE_ID, concurrency)),
       p50Us: median(cells.map((c) => c.client.p50Us ?? NaN)),
       p99Us: median(cells.map((c) => c.client.p99Us ?? NaN)),
       clientCpuUs: perCall((c) => c.client.cpuUs),
@@ -99,11 +104,14 @@ function targets(byConcurrency: Map<number, VariantSummary[]>): string[] {
   const c = c64[0]?.concurrency;
   const both = c64.find((r) => r.id === 'both-stacks');
   const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+  const ci = (i: RatioInterval) => `geometric mean ${fmt(i.mean, 3)}, 95 % CI ${fmt(i.low, 3)}–${fmt(i.high, 3)}`;
   if (both) {
     lines.push(
-      `- full client + server stack at c=${c}: ${fmt(both.vsHeader.med, 3)}× bare+traceparent (target ≥ 0.95: ${verdict(both.vsHeader.med >= 0.95)}), ` +
-        `${fmt(both.vsBare.med, 3)}× bare (target ≥ 0.90: ${verdict(both.vsBare.med >= 0.9)})`,
+      `- full client + server stack at c=${c}: ${fmt(both.vsHeader.med, 3)}× bare+traceparent (target ≥ 0.95: ${verdict(both.vsHeader.med >= 0.95)}; ${ci(both.vsHeaderCi)}), ` +
+        `${fmt(both.vsBare.med, 3)}× bare (target ≥ 0.90: ${verdict(both.vsBare.med >= 0.9)}; ${ci(both.vsBareCi)})`,
     );
+    const header = c64.find((r) => r.id === HEADER_BASELINE_ID);
+    if (header) lines.push(`- the traceparent header alone (bare grpc-js sending it): ${fmt(header.vsBare.med, 3)}× bare (${ci(header.vsBareCi)})`);
     for (const peer of c64.filter((r) => ['nice-grpc', 'opossum', 'cockatiel', 'otel'].includes(r.id))) {
       lines.push(
         `- vs ${peer.label} at c=${c}: ours ${fmt(both.vsBare.med, 3)}× bare, peer ${fmt(peer.vsBare.med, 3)}× bare (${verdict(both.vsBare.med > peer.vsBare.med)})`,
@@ -120,7 +128,8 @@ export function e2eMarkdown(run: E2eRun, config: BenchConfig, machine: string, p
     '',
     machine,
     `- cells: ${config.rounds} rounds × ${config.concurrency.length} concurrencies × ${run.variants.length} variants, ` +
-      `${config.cellMs} ms measured per cell after ${config.cellWarmupMs} ms of unmeasured load; ${config.warmupMs} ms warm-up per variant first; order rotated each round`,
+      `${config.cellMs} ms measured per cell after ${config.cellWarmupMs} ms of unmeasured load; ${config.warmupMs} ms warm-up per variant first; order rotated each round` +
+      (config.restart ? '; new client and server processes every round (`--restart`)' : '; the same processes for every round'),
     '- payload: 32-byte unary Echo, identity serialisation, 127.0.0.1, insecure',
     '',
     'Package pieces found in src/index.ts:',
@@ -134,7 +143,7 @@ export function e2eMarkdown(run: E2eRun, config: BenchConfig, machine: string, p
     parts.push(`### Concurrency ${c}`, '', concurrencyTable(rows), '');
   }
   parts.push(
-    '### Whole-process peak RSS (MiB, process lifetime incl. warm-up)',
+    config.restart ? '### Whole-process peak RSS (MiB, highest over the rounds\' processes, incl. warm-up)' : '### Whole-process peak RSS (MiB, process lifetime incl. warm-up)',
     '',
     table(
       ['variant', 'client', 'server'],

@@ -17,6 +17,8 @@ export interface BenchConfig {
   /** Unmeasured load per variant and concurrency before the first round. */
   readonly warmupMs: number;
   readonly pin: boolean;
+  /** End-to-end: new processes for every round (see runE2e). */
+  readonly restart: boolean;
   readonly out: string;
   readonly microIterations: number;
   readonly microRounds: number;
@@ -44,6 +46,7 @@ const USAGE = `usage: npm run bench -- [options]
   --calls N          soak calls (default 1000000; quick 60000)
   --profile ID       CPU profiles of one end-to-end variant's client and server (c = highest --concurrency)
   --profile-micro ID CPU profile of one micro variant (e.g. client-stack, server-stack)
+  --restart          end-to-end: new client and server processes every round
   --no-pin           do not pin processes to cores
   --out FILE         results file (default bench/RESULTS.md)`;
 
@@ -68,6 +71,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   const given: Record<string, number> = {};
   let concurrency: number[] | undefined;
   let pin = true;
+  let restart = false;
   let out: string | undefined;
   let profileVariant: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -104,6 +108,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       case '--no-pin':
         pin = false;
         break;
+      case '--restart':
+        restart = true;
+        break;
       case '--out':
         out = value();
         break;
@@ -127,6 +134,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     cellWarmupMs: quick ? 100 : 300,
     warmupMs: quick ? 300 : 2000,
     pin: pin && canPin(),
+    restart,
     out: path.resolve(REPO_ROOT, out ?? (quick ? 'bench/RESULTS-quick.md' : 'bench/RESULTS.md')),
     microIterations: given['--iterations'] ?? (quick ? 5000 : 100_000),
     microRounds: quick ? 3 : 7,

@@ -86,3 +86,29 @@ export class SampleBuffer {
     return this.data.slice(0, this.length).sort();
   }
 }
+
+/** Two-sided 95 % Student t quantiles by degrees of freedom (1–30); 1.96 beyond. */
+const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+export interface RatioInterval {
+  /** Geometric mean of the ratios. */
+  readonly mean: number;
+  /** 95 % confidence interval of the geometric mean (NaN with fewer than 2 ratios). */
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * Geometric mean of paired ratios with a 95 % confidence interval (t interval on the logarithms):
+ * how sure a run is that a variant is above or below a fraction of the baseline.
+ */
+export function ratioInterval(ratios: readonly number[]): RatioInterval {
+  const n = ratios.length;
+  if (n === 0) return { mean: NaN, low: NaN, high: NaN };
+  const logs = ratios.map(Math.log);
+  const m = logs.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean: Math.exp(m), low: NaN, high: NaN };
+  const variance = logs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1);
+  const half = (T95[n - 2] ?? 1.96) * Math.sqrt(variance / n);
+  return { mean: Math.exp(m), low: Math.exp(m - half), high: Math.exp(m + half) };
+}

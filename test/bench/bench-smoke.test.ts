@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeBuild } from '../../bench/lib/build';
 import { writeSection } from '../../bench/lib/markdown';
-import { linearRegression, median, quantile } from '../../bench/lib/stats';
+import { linearRegression, median, quantile, ratioInterval } from '../../bench/lib/stats';
 import { runMicroInChild } from '../../bench/micro/orchestrate';
 import { microRows } from '../../bench/micro/report';
 import { MICRO_VARIANTS } from '../../bench/micro/variants';
@@ -39,6 +39,20 @@ describe('benchmark harness', () => {
     expect(fit.intercept).toBeCloseTo(1);
     expect(fit.r2).toBeCloseTo(1);
     expect(linearRegression([0, 1, 2], [4, 4, 4]).slope).toBe(0);
+  });
+
+  it('gives paired ratios a geometric mean and a 95 % interval that narrows with agreement', () => {
+    const same = ratioInterval([0.9, 0.9, 0.9]);
+    expect(same.mean).toBeCloseTo(0.9);
+    expect(same.low).toBeCloseTo(0.9);
+    expect(same.high).toBeCloseTo(0.9);
+    // ln 0.8 and ln 1.25 cancel: mean 1; t(1 df) = 12.706, sd of the logs = ln 1.25 · √2.
+    const wide = ratioInterval([0.8, 1.25]);
+    expect(wide.mean).toBeCloseTo(1);
+    expect(wide.high).toBeCloseTo(Math.exp(12.706 * Math.log(1.25)), 5);
+    expect(wide.low).toBeCloseTo(1 / wide.high, 5);
+    expect(Number.isNaN(ratioInterval([1.1]).low)).toBe(true);
+    expect(Number.isNaN(ratioInterval([]).mean)).toBe(true);
   });
 
   it('replaces one section of the results file and keeps the others', () => {
