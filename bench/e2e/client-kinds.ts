@@ -5,7 +5,7 @@ import { createChannel, createClientFactory } from 'nice-grpc';
 import { retryMiddleware } from 'nice-grpc-client-middleware-retry';
 import { deadlineMiddleware } from 'nice-grpc-client-middleware-deadline';
 import { clientPiece, stackModule } from '../lib/pieces';
-import { BenchClientConstructor, BenchService, CONSTANT_TRACEPARENT, PAYLOAD, type BenchClient } from '../lib/service';
+import { BenchClientConstructor, BenchService, CONSTANT_TRACEPARENT, PAYLOAD, nextTraceparent, type BenchClient } from '../lib/service';
 import type { ClientSpec } from './variants';
 
 /** Callback style: the driver calls `invoke` and is told when the call ended (err = failure). */
@@ -44,10 +44,11 @@ function grpcCaller(spec: Extract<ClientSpec, { kind: 'grpc' }>, target: string)
     spec.interceptors === 'none' ? [] : spec.interceptors === 'stack' ? stackModule.clientInterceptors() : [clientPiece(spec.interceptors)];
   const client = grpcClient(target, interceptors);
   if (spec.traceparent) {
+    const header = spec.traceparent === 'per-call' ? nextTraceparent : () => CONSTANT_TRACEPARENT;
     return {
       invoke(done) {
         const md = new grpc.Metadata();
-        md.set('traceparent', CONSTANT_TRACEPARENT);
+        md.set('traceparent', header());
         client.echo(PAYLOAD, md, done);
       },
       close: () => client.close(),

@@ -47,3 +47,22 @@ export const PAYLOAD = Buffer.alloc(32, 0x61);
 
 /** A constant, valid W3C traceparent: what "bare grpc-js + header" sends (the header's cost only). */
 export const CONSTANT_TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+/**
+ * Distinct valid traceparents made before the run: "bare grpc-js + a new traceparent per call"
+ * takes the next one, so it sends what our stack sends (a new value per call, which HTTP/2
+ * header compression cannot index) without any of our code or the cost of making ids.
+ */
+const TRACEPARENT_POOL: readonly string[] = Array.from({ length: 8192 }, (_, i) => {
+  const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+  const a = Math.floor(Math.random() * 0xffffffff);
+  return `00-${hex(a, 8)}${hex(i + 1, 8)}${'4bf92f35'}${hex((a ^ 0x5a5a5a5a) >>> 0, 8)}-${hex(i + 1, 8)}${hex(a, 8)}-01`;
+});
+let nextPooled = 0;
+
+/** The next traceparent of the pool (see TRACEPARENT_POOL). */
+export function nextTraceparent(): string {
+  const value = TRACEPARENT_POOL[nextPooled];
+  nextPooled = (nextPooled + 1) % TRACEPARENT_POOL.length;
+  return value;
+}
