@@ -40,6 +40,7 @@ const USAGE = `usage: npm run bench -- [options]
   --quick            short smoke run (results go to bench/RESULTS-quick.md unless --out)
   --variants a,b     end-to-end variants to run (the two bare references are always added); with --instructions, micro variants
   --rounds N         rounds of interleaved cells (default 5; quick 2)
+  --warmup MS        end-to-end: unmeasured load per variant and concurrency before its first cell (default 2000; quick 300)
   --duration MS      measured time per cell (default 2000; quick 300); profiled time for --profile (5000)
   --concurrency 1,64 in-flight calls per client (default 1,64)
   --iterations N     micro-benchmark calls per cell (default 100000; quick 5000); --instructions: calls counted (default 4000; quick 1000)
@@ -97,6 +98,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         variants = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
         break;
       case '--rounds':
+      case '--warmup':
       case '--duration':
       case '--iterations':
       case '--calls':
@@ -132,7 +134,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     concurrency: concurrency ?? [1, 64],
     cellMs: given['--duration'] ?? (quick ? 300 : 2000),
     cellWarmupMs: quick ? 100 : 300,
-    warmupMs: quick ? 300 : 2000,
+    warmupMs: given['--warmup'] ?? (quick ? 300 : 2000),
     pin: pin && canPin(),
     restart,
     out: path.resolve(REPO_ROOT, out ?? (quick ? 'bench/RESULTS-quick.md' : 'bench/RESULTS.md')),
