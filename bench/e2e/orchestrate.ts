@@ -108,9 +108,9 @@ async function closePairs(pairs: readonly Pair[], maxRss: Record<string, { clien
 }
 
 /**
- * Runs every round's cells. With `restart`, each round gets new processes (started, warmed up,
- * measured, closed): a process's JIT and heap layout can make it a few per cent faster or slower
- * for its whole life, and only new processes average that out.
+ * Runs every round's cells. With `restartEvery` = n, every n rounds get new processes (started,
+ * warmed up, measured, closed): a process's JIT and heap layout can make it a few per cent faster
+ * or slower for its whole life, and only new processes average that out.
  */
 export async function runE2e(config: BenchConfig, log: (line: string) => void): Promise<E2eRun> {
   const skipped: { variant: Variant; reason: string }[] = [];
@@ -132,9 +132,10 @@ export async function runE2e(config: BenchConfig, log: (line: string) => void): 
     await warmUp(pairs, config);
   };
   try {
-    if (!config.restart) await start();
+    const restarting = config.restartEvery > 0;
+    if (!restarting) await start();
     for (let round = 0; round < config.rounds; round++) {
-      if (config.restart) await start();
+      if (restarting && round % config.restartEvery === 0) await start();
       for (const c of config.concurrency) {
         for (const pair of rotated(pairs, round)) {
           const cell = await measureCell(pair, c, round, config);
@@ -145,7 +146,7 @@ export async function runE2e(config: BenchConfig, log: (line: string) => void): 
           );
         }
       }
-      if (config.restart) {
+      if (restarting && ((round + 1) % config.restartEvery === 0 || round + 1 === config.rounds)) {
         const done = pairs;
         pairs = [];
         await closePairs(done, maxRss);

@@ -129,7 +129,7 @@ export function e2eMarkdown(run: E2eRun, config: BenchConfig, machine: string, p
     machine,
     `- cells: ${config.rounds} rounds × ${config.concurrency.length} concurrencies × ${run.variants.length} variants, ` +
       `${config.cellMs} ms measured per cell after ${config.cellWarmupMs} ms of unmeasured load; ${config.warmupMs} ms warm-up per variant first; order rotated each round` +
-      (config.restart ? '; new client and server processes every round (`--restart`)' : '; the same processes for every round'),
+      (config.restartEvery > 0 ? `; new client and server processes every ${config.restartEvery} round(s) (\`--restart ${config.restartEvery}\`)` : '; the same processes for every round'),
     '- payload: 32-byte unary Echo, identity serialisation, 127.0.0.1, insecure',
     '',
     'Package pieces found in src/index.ts:',
@@ -143,7 +143,7 @@ export function e2eMarkdown(run: E2eRun, config: BenchConfig, machine: string, p
     parts.push(`### Concurrency ${c}`, '', concurrencyTable(rows), '');
   }
   parts.push(
-    config.restart ? '### Whole-process peak RSS (MiB, highest over the rounds\' processes, incl. warm-up)' : '### Whole-process peak RSS (MiB, process lifetime incl. warm-up)',
+    config.restartEvery > 0 ? '### Whole-process peak RSS (MiB, highest over the rounds\' processes, incl. warm-up)' : '### Whole-process peak RSS (MiB, process lifetime incl. warm-up)',
     '',
     table(
       ['variant', 'client', 'server'],

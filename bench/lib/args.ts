@@ -17,8 +17,8 @@ export interface BenchConfig {
   /** Unmeasured load per variant and concurrency before the first round. */
   readonly warmupMs: number;
   readonly pin: boolean;
-  /** End-to-end: new processes for every round (see runE2e). */
-  readonly restart: boolean;
+  /** End-to-end: new processes every this many rounds; 0 = the same processes throughout (see runE2e). */
+  readonly restartEvery: number;
   readonly out: string;
   readonly microIterations: number;
   readonly microRounds: number;
@@ -47,7 +47,7 @@ const USAGE = `usage: npm run bench -- [options]
   --calls N          soak calls (default 1000000; quick 60000)
   --profile ID       CPU profiles of one end-to-end variant's client and server (c = highest --concurrency)
   --profile-micro ID CPU profile of one micro variant (e.g. client-stack, server-stack)
-  --restart          end-to-end: new client and server processes every round
+  --restart N        end-to-end: new client and server processes every N rounds (default: never)
   --no-pin           do not pin processes to cores
   --out FILE         results file (default bench/RESULTS.md)`;
 
@@ -72,7 +72,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   const given: Record<string, number> = {};
   let concurrency: number[] | undefined;
   let pin = true;
-  let restart = false;
+  let restartEvery = 0;
   let out: string | undefined;
   let profileVariant: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -111,7 +111,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         pin = false;
         break;
       case '--restart':
-        restart = true;
+        restartEvery = positive(arg, value());
         break;
       case '--out':
         out = value();
@@ -133,10 +133,10 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     rounds: given['--rounds'] ?? (quick ? 2 : 5),
     concurrency: concurrency ?? [1, 64],
     cellMs: given['--duration'] ?? (quick ? 300 : 2000),
-    cellWarmupMs: quick ? 100 : 300,
+    cellWarmupMs: Math.min(quick ? 100 : 300, Math.round((given['--duration'] ?? 2000) / 2)),
     warmupMs: given['--warmup'] ?? (quick ? 300 : 2000),
     pin: pin && canPin(),
-    restart,
+    restartEvery,
     out: path.resolve(REPO_ROOT, out ?? (quick ? 'bench/RESULTS-quick.md' : 'bench/RESULTS.md')),
     microIterations: given['--iterations'] ?? (quick ? 5000 : 100_000),
     microRounds: quick ? 3 : 7,
