@@ -16,7 +16,7 @@ import { soakMarkdown, soakSummary } from './soak/report';
 
 /** `npm run bench`: end-to-end + micro benchmarks by default, or one part; see docs/bench.md. */
 
-const SECTION_ORDER = ['e2e', 'micro', 'micro-instructions', 'soak'];
+const SECTION_ORDER = ['summary', 'e2e-headline', 'e2e', 'micro', 'micro-instructions', 'soak'];
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
@@ -24,7 +24,7 @@ async function e2e(config: BenchConfig): Promise<void> {
   const started = new Date();
   const run = await runE2e(config, log);
   const md = e2eMarkdown(run, config, machineBlock(config.command, config.pin, started), piecesSummary());
-  writeSection(config.out, 'e2e', md, SECTION_ORDER);
+  writeSection(config.out, config.section, md, SECTION_ORDER);
   console.log(`\nend-to-end summary\n${e2eSummary(run, config)}\n`);
 }
 

@@ -20,6 +20,8 @@ export interface BenchConfig {
   /** End-to-end: new processes every this many rounds; 0 = the same processes throughout (see runE2e). */
   readonly restartEvery: number;
   readonly out: string;
+  /** End-to-end: the results section to write (default `e2e`), so runs of different shapes can sit side by side. */
+  readonly section: string;
   readonly microIterations: number;
   readonly microRounds: number;
   /** `--instructions`: calls counted per variant (after twice as many warm-up calls). */
@@ -49,7 +51,8 @@ const USAGE = `usage: npm run bench -- [options]
   --profile-micro ID CPU profile of one micro variant (e.g. client-stack, server-stack)
   --restart N        end-to-end: new client and server processes every N rounds (default: never)
   --no-pin           do not pin processes to cores
-  --out FILE         results file (default bench/RESULTS.md)`;
+  --out FILE         results file (default bench/RESULTS.md)
+  --section NAME     end-to-end: results section to write (default e2e; letters, digits and -)`;
 
 function intList(flag: string, value: string | undefined): number[] {
   const list = (value ?? '').split(',').map((s) => Number(s.trim()));
@@ -74,6 +77,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   let pin = true;
   let restartEvery = 0;
   let out: string | undefined;
+  let section = 'e2e';
   let profileVariant: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -116,6 +120,10 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       case '--out':
         out = value();
         break;
+      case '--section':
+        section = value() ?? '';
+        if (!/^[a-z0-9-]+$/.test(section)) throw new Error(`--section takes lowercase letters, digits and -; got ${JSON.stringify(section)}`);
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -137,6 +145,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     warmupMs: given['--warmup'] ?? (quick ? 300 : 2000),
     pin: pin && canPin(),
     restartEvery,
+    section,
     out: path.resolve(REPO_ROOT, out ?? (quick ? 'bench/RESULTS-quick.md' : 'bench/RESULTS.md')),
     microIterations: given['--iterations'] ?? (quick ? 5000 : 100_000),
     microRounds: quick ? 3 : 7,
