@@ -97,7 +97,7 @@ function concurrencyTable(rows: readonly VariantSummary[]): string {
 }
 
 /** Target checks from the benchmark issue, stated with the numbers of this run. */
-function targets(byConcurrency: Map<number, VariantSummary[]>): string[] {
+function targets(byConcurrency: Map<number, VariantSummary[]>, cells: readonly Cell[]): string[] {
   const lines: string[] = [];
   const c64 = byConcurrency.get(64) ?? byConcurrency.get(Math.max(...byConcurrency.keys()));
   if (!c64) return lines;
@@ -113,8 +113,12 @@ function targets(byConcurrency: Map<number, VariantSummary[]>): string[] {
     const header = c64.find((r) => r.id === HEADER_BASELINE_ID);
     if (header) lines.push(`- the traceparent header alone (bare grpc-js sending it): ${fmt(header.vsBare.med, 3)}× bare (${ci(header.vsBareCi)})`);
     for (const peer of c64.filter((r) => ['nice-grpc', 'opossum', 'cockatiel', 'otel'].includes(r.id))) {
+      // Ours over the peer, paired per round: above 1 means ahead.
+      const head = pairedRatios(cells, both.id, peer.id, c);
+      const med = median(head);
       lines.push(
-        `- vs ${peer.label} at c=${c}: ours ${fmt(both.vsBare.med, 3)}× bare, peer ${fmt(peer.vsBare.med, 3)}× bare (${verdict(both.vsBare.med > peer.vsBare.med)})`,
+        `- vs ${peer.label} at c=${c}: ours ${fmt(both.vsBare.med, 3)}× bare, peer ${fmt(peer.vsBare.med, 3)}× bare; ` +
+          `ours ÷ peer per round ${fmt(med, 3)} (${ci(ratioInterval(head))}) (${verdict(med > 1)})`,
       );
     }
   }
@@ -137,7 +141,7 @@ export function e2eMarkdown(run: E2eRun, config: BenchConfig, machine: string, p
     ...piecesLines.map((l) => `- ${l}`),
     '',
   ];
-  const t = targets(byConcurrency);
+  const t = targets(byConcurrency, run.cells);
   if (t.length) parts.push('### Targets', '', ...t, '');
   for (const [c, rows] of byConcurrency) {
     parts.push(`### Concurrency ${c}`, '', concurrencyTable(rows), '');
@@ -169,6 +173,6 @@ export function e2eSummary(run: E2eRun, config: BenchConfig): string {
       );
     }
   }
-  const t = targets(new Map(config.concurrency.map((c) => [c, summarise(run, c)])));
+  const t = targets(new Map(config.concurrency.map((c) => [c, summarise(run, c)])), run.cells);
   return [...lines, ...t].join('\n');
 }

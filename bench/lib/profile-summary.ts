@@ -27,6 +27,9 @@ export function areaOf(url: string, functionName: string): string {
   const own = repoPath(url);
   if (own?.startsWith('src/')) return 'grpc-resilience (src)';
   if (own?.startsWith('bench/')) return 'bench harness';
+  // Apart from the rest of Node: what AsyncLocalStorage costs once it is in use (hooks on every
+  // async resource and promise in Node 20).
+  if (url === 'node:async_hooks' || url === 'node:internal/async_hooks') return 'Node async_hooks';
   if (url.startsWith('node:') || url === '') return 'Node core / builtins';
   return 'other';
 }
