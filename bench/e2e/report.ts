@@ -128,7 +128,9 @@ function targets(byConcurrency: Map<number, VariantSummary[]>, cells: readonly C
 export function e2eMarkdown(run: E2eRun, config: BenchConfig, machine: string, piecesLines: readonly string[]): string {
   const byConcurrency = new Map(config.concurrency.map((c) => [c, summarise(run, c)]));
   const parts = [
-    '## End-to-end: client and server in separate processes',
+    config.section === 'e2e'
+      ? '## End-to-end: client and server in separate processes'
+      : `## End-to-end (\`${config.section}\`): client and server in separate processes`,
     '',
     machine,
     `- cells: ${config.rounds} rounds × ${config.concurrency.length} concurrencies × ${run.variants.length} variants, ` +
