@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, expect, it } from 'vitest';
 import { clientInterceptors, localFailureKind, serverInterceptors, wrapService } from '../../src';
 import type { BreakerStateEvent, ResilienceEvent } from '../../src/telemetry/events';
-import { echoClient, sleep, startEchoServer, unary, type EchoClient, type EchoMessage, type TestServer } from '../helpers';
+import { closeAll, echoClient, sleep, startEchoServer, unary, type EchoClient, type EchoMessage, type TestServer } from '../helpers';
 import { figure, round, spread, watchLoopLag } from '../helpers/chaos';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -29,12 +29,7 @@ let proxy: TcpProxy | undefined;
 let client: EchoClient | undefined;
 let stack: ReturnType<typeof clientInterceptors> | undefined;
 
-afterAll(async () => {
-  client?.close();
-  stack?.dispose();
-  await proxy?.close();
-  await server?.close();
-});
+afterAll(() => closeAll(client, stack, proxy, server));
 
 interface Outcome {
   readonly at: number;

@@ -3,7 +3,7 @@ import { afterAll, expect, it } from 'vitest';
 import { clientInterceptors, PublicError, serverInterceptors, wrapService } from '../../src';
 import { faultInjector, seededRandom, type FaultInjector } from '../../src/testing';
 import type { ResilienceEvent } from '../../src/telemetry/events';
-import { ECHO_PATHS, echoClient, startEchoServer, unary, type EchoClient, type EchoMessage, type TestServer } from '../helpers';
+import { closeAll, ECHO_PATHS, echoClient, startEchoServer, unary, type EchoClient, type EchoMessage, type TestServer } from '../helpers';
 import { figure, spread, watchLoopLag } from '../helpers/chaos';
 
 // Scenario 6: an overloaded server sheds half its calls with RESOURCE_EXHAUSTED and says how long
@@ -28,12 +28,7 @@ let faults: FaultInjector | undefined;
 let client: EchoClient | undefined;
 let stack: ReturnType<typeof clientInterceptors> | undefined;
 
-afterAll(async () => {
-  client?.close();
-  stack?.dispose();
-  faults?.dispose();
-  await server?.close();
-});
+afterAll(() => closeAll(client, stack, faults, server));
 
 /** Records when each attempt of each call (by its `x-call-id` header) reaches the server. */
 function arrivalRecorder(arrivals: Map<string, number[]>): grpc.ServerInterceptor {

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, expect, it } from 'vitest';
 import { clientInterceptors, currentCallContext, serverInterceptors, wrapService } from '../../src';
 import type { ResilienceEvent } from '../../src/telemetry/events';
-import { echoClient, sleep, startEchoServer, unary, type EchoClient, type EchoMessage, type TestServer } from '../helpers';
+import { closeAll, echoClient, sleep, startEchoServer, unary, type EchoClient, type EchoMessage, type TestServer } from '../helpers';
 import { figure, runLoad, watchUnhandled } from '../helpers/chaos';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -22,12 +22,7 @@ let proxy: TcpProxy | undefined;
 let client: EchoClient | undefined;
 let stack: ReturnType<typeof clientInterceptors> | undefined;
 
-afterAll(async () => {
-  client?.close();
-  stack?.dispose();
-  await proxy?.close();
-  await server?.close();
-});
+afterAll(() => closeAll(client, stack, proxy, server));
 
 it('non-idempotent writes under connection resets: no request id is executed twice', async () => {
   const watch = watchUnhandled();

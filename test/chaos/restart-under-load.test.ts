@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, expect, it } from 'vitest';
 import { clientInterceptors, currentCallContext, describeServiceError, isDegraded, serverInterceptors, wrapService } from '../../src';
 import type { ResilienceEvent } from '../../src/telemetry/events';
-import { ECHO_PATHS, echoClient, sleep, unary, type EchoClient, type EchoMessage } from '../helpers';
+import { closeAll, ECHO_PATHS, echoClient, sleep, unary, type EchoClient, type EchoMessage } from '../helpers';
 import { figure, round, runLoad, spread, watchLoopLag, watchUnhandled } from '../helpers/chaos';
 import { startRestartableEchoServer, type RestartableServer } from '../helpers/restartable-server';
 
@@ -35,11 +35,7 @@ let server: RestartableServer | undefined;
 let client: EchoClient | undefined;
 let stack: ReturnType<typeof clientInterceptors> | undefined;
 
-afterAll(async () => {
-  client?.close();
-  stack?.dispose();
-  await server?.close();
-});
+afterAll(() => closeAll(client, stack, server));
 
 interface Outcome {
   readonly method: 'unary' | 'write';

@@ -4,7 +4,7 @@ import { afterAll, expect, it } from 'vitest';
 import { clientInterceptors, decodeErrorDetails, describeServiceError, encodeRichStatus } from '../../src';
 import { retryInfoDetail } from '../../src/details';
 import { seededRandom, type Random } from '../../src/testing';
-import { ECHO_PATHS, echoClient, unary, type EchoClient } from '../helpers';
+import { closeAll, ECHO_PATHS, echoClient, unary, type EchoClient } from '../helpers';
 import { figure, watchUnhandled } from '../helpers/chaos';
 import { grpcFrame, startRogueServer, type RogueServer } from '../helpers/raw-http2';
 
@@ -24,11 +24,7 @@ let rogue: RogueServer | undefined;
 let client: EchoClient | undefined;
 let stack: ReturnType<typeof clientInterceptors> | undefined;
 
-afterAll(async () => {
-  client?.close();
-  stack?.dispose();
-  await rogue?.close();
-});
+afterAll(() => closeAll(client, stack, rogue));
 
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
 const bytes = (random: Random, n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { breakerClientInterceptor, fallbackClientInterceptor, isDegraded, type BreakerInterceptor } from '../../src/breaker';
 import { retryClientInterceptor } from '../../src/retry';
 import type { FallbackEvent, ResilienceEvent } from '../../src/telemetry';
-import { echoClient, ECHO_PATHS, sleep, unary, type EchoClient } from '../helpers';
+import { closeAll, echoClient, ECHO_PATHS, sleep, unary, type EchoClient } from '../helpers';
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server';
 
 let server: ScriptedServer | undefined;
@@ -11,9 +11,7 @@ let client: EchoClient | undefined;
 let breaker: BreakerInterceptor | undefined;
 
 afterEach(async () => {
-  client?.close();
-  breaker?.dispose();
-  await server?.close();
+  await closeAll(client, breaker, server);
   client = breaker = server = undefined;
 });
 

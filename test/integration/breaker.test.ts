@@ -5,7 +5,7 @@ import { readRetryInfoMs } from '../../src/details';
 import { localFailureKind } from '../../src/status';
 import type { ResilienceEvent } from '../../src/telemetry';
 import { callKind } from '../helpers/call-kinds';
-import { collectStream, echoClient, ECHO_PATHS, sleep, startEchoServer, unary, type EchoClient } from '../helpers';
+import { closeAll, collectStream, echoClient, ECHO_PATHS, sleep, startEchoServer, unary, type EchoClient } from '../helpers';
 import { activeChannelCalls, startScriptedServer, type Script, type ScriptedServer } from '../helpers/scripted-server';
 
 const { OK, UNAVAILABLE, NOT_FOUND, DEADLINE_EXCEEDED, INVALID_ARGUMENT, CANCELLED } = grpc.status;
@@ -15,12 +15,8 @@ let client: EchoClient | undefined;
 let breaker: BreakerInterceptor | undefined;
 
 afterEach(async () => {
-  client?.close();
-  breaker?.dispose();
-  await server?.close();
-  client = undefined;
-  breaker = undefined;
-  server = undefined;
+  await closeAll(client, breaker, server);
+  client = breaker = server = undefined;
 });
 
 async function setup(options: BreakerOptions, script: Script = { code: OK }) {

@@ -13,7 +13,7 @@ import { createCallContext, currentCallContext, runWithCallContext, type CallCon
 import { localFailureKind, localFailureStatus } from '../../src/status';
 import type { FallbackEvent, ResilienceEvent } from '../../src/telemetry';
 import { callKind } from '../helpers/call-kinds';
-import { collectStream, echoClient, ECHO_PATHS, sleep, unary, type EchoClient, type EchoMessage } from '../helpers';
+import { closeAll, collectStream, echoClient, ECHO_PATHS, sleep, unary, type EchoClient, type EchoMessage } from '../helpers';
 import { startScriptedServer, type Script, type ScriptedServer } from '../helpers/scripted-server';
 
 const { OK, UNAVAILABLE, NOT_FOUND, INTERNAL, CANCELLED } = grpc.status;
@@ -23,9 +23,7 @@ let client: EchoClient | undefined;
 let breaker: BreakerInterceptor | undefined;
 
 afterEach(async () => {
-  client?.close();
-  breaker?.dispose();
-  await server?.close();
+  await closeAll(client, breaker, server);
   client = breaker = server = undefined;
 });
 

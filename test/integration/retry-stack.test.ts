@@ -7,7 +7,7 @@ import { retryClientInterceptor } from '../../src/retry/interceptor';
 import { attemptsOf } from '../../src/retry/wire';
 import type { ResilienceEvent } from '../../src/telemetry/events';
 import { traceClientInterceptor } from '../../src/trace/client-interceptor';
-import { echoClient, sleep, unary, type EchoClient } from '../helpers';
+import { closeAll, echoClient, sleep, unary, type EchoClient } from '../helpers';
 import { startFlakyServer, type FlakyServer } from '../helpers/flaky-server';
 import { activeChannelCalls } from '../helpers/scripted-server';
 
@@ -18,10 +18,8 @@ let client: EchoClient | undefined;
 let breaker: BreakerInterceptor | undefined;
 
 afterEach(async () => {
-  client?.close();
-  breaker?.dispose();
-  await server?.close();
-  client = server = breaker = undefined;
+  await closeAll(client, breaker, server);
+  client = breaker = server = undefined;
 });
 
 /** The documented order: trace → deadline → retry → breaker. */
