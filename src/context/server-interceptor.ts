@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { asServerInterceptingCall, ForwardingServerCall } from '../internal/forwarding-server-call';
+import { deadlineOrInfinity } from '../deadline/time';
 import type { PartialServerStatus } from '../internal/grpc-types';
 import { readIncomingTrace } from '../trace/incoming';
 import { resolveTraceOptions, type ResolvedTraceOptions, type TraceOptions } from '../trace/options';
@@ -8,12 +9,6 @@ import { ServerCallState } from './server-call-state';
 
 /** A cancel this close to the deadline is the client's deadline timer, not a decision to give up. */
 const DEADLINE_CANCEL_SLACK_MS = 25;
-
-/** Epoch ms of a grpc-js deadline (Infinity when the caller set none). */
-function deadlineMs(deadline: grpc.Deadline): number {
-  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(ms) ? ms : Infinity;
-}
 
 /**
  * The outermost server interceptor: establishes the call context (trace id, deadline, method,
@@ -42,7 +37,7 @@ class ContextCall extends ForwardingServerCall {
 
   override onReceiveMetadata(metadata: grpc.Metadata): void {
     const trace = readIncomingTrace(metadata, this.options);
-    const state = new ServerCallState(trace.traceId, trace.traceFlags, this.method, deadlineMs(this.inner.getDeadline()));
+    const state = new ServerCallState(trace.traceId, trace.traceFlags, this.method, deadlineOrInfinity(this.inner.getDeadline()));
     this.state = state;
     this.echo = trace.assigned || this.options.alwaysEcho;
     callContextStorage.run(state, deliverMetadata, this, metadata);

@@ -14,6 +14,12 @@ export function deadlineMs(deadline: Deadline | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** A grpc-js deadline as epoch ms; Infinity when there is none or it is not a finite time. */
+export function deadlineOrInfinity(deadline: Deadline | undefined): number {
+  const ms = deadlineMs(deadline);
+  return ms !== undefined && Number.isFinite(ms) ? ms : Infinity;
+}
+
 /** `/pkg.Service/Method` → `pkg.Service`. */
 export function serviceOf(path: string): string {
   const end = path.lastIndexOf('/');

@@ -13,6 +13,7 @@ import type { ErrorLogFields } from './logger';
 import { resolveErrorTranslationOptions, type ErrorTranslationOptions, type ResolvedErrorTranslation } from './options';
 import { buildStatus, serviceOfPath } from './status-builder';
 import { translateFailure, type Translation } from './translate';
+import { deadlineOrInfinity } from '../deadline/time';
 
 /**
  * Turns every failed call into a safe status: PublicErrors (and mapped errors) pass with their code,
@@ -25,8 +26,6 @@ export function errorTranslationServerInterceptor(options?: ErrorTranslationOpti
   const config = resolveErrorTranslationOptions(options);
   return (descriptor, call) => asServerInterceptingCall(new TranslatingCall(descriptor.path, call, config));
 }
-
-const toMs = (deadline: grpc.Deadline): number => (deadline instanceof Date ? deadline.getTime() : deadline);
 
 /** Per-call state: nothing is computed unless the call fails. */
 class TranslatingCall extends ForwardingServerCall {
@@ -99,8 +98,7 @@ class TranslatingCall extends ForwardingServerCall {
 
   private incomingDeadline(): number {
     try {
-      const ms = toMs(this.call.getDeadline());
-      return Number.isFinite(ms) ? ms : Infinity;
+      return deadlineOrInfinity(this.call.getDeadline());
     } catch {
       return Infinity;
     }

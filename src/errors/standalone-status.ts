@@ -6,6 +6,7 @@ import { genericText } from './generic-messages';
 import { resolveErrorTranslationOptions } from './options';
 import { buildStatus, serviceOfPath, type OutgoingStatus } from './status-builder';
 import { translateFailure } from './translate';
+import { deadlineOrInfinity } from '../deadline/time';
 
 /** The parts of a grpc-js server call the fallback needs. */
 export interface SurfaceCall {
@@ -27,14 +28,12 @@ export function standaloneStatus(call: SurfaceCall, error: unknown, origin: Fail
   let method = '';
   try {
     method = call.getPath();
-    const deadline = call.getDeadline();
-    const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
     return translateFailure(
       { record: { error, origin, mapError }, status: { code: status.UNKNOWN } },
       {
         method,
         traceId: traceId ?? newTraceId(),
-        incoming: { deadline: Number.isFinite(deadlineMs) ? deadlineMs : Infinity, cancelled: call.cancelled, now: Date.now() },
+        incoming: { deadline: deadlineOrInfinity(call.getDeadline()), cancelled: call.cancelled, now: Date.now() },
         config: DEFAULTS,
       },
     ).status;

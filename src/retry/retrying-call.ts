@@ -7,6 +7,7 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import { callContextStorage, type CancellableContext } from '../context/scope';
+import { deadlineOrInfinity } from '../deadline/time';
 import { peerTarget } from '../internal/target';
 import { localFailureKind } from '../status/local-failure';
 import { statusName } from '../status/codes';
@@ -88,9 +89,7 @@ export class RetryingCall implements InterceptingCallInterface {
     /** The caller's call context, captured synchronously: later attempts re-enter it. */
     private readonly ctx: CancellableContext | undefined,
   ) {
-    const deadline = options.deadline;
-    const ms = deadline === undefined ? Infinity : typeof deadline === 'number' ? deadline : deadline.getTime();
-    this.deadline = Number.isNaN(ms) ? Infinity : ms;
+    this.deadline = deadlineOrInfinity(options.deadline);
     if (options.method_definition.requestStream) {
       this.replay = new RequestReplay(shared.bufferMaxBytes, (message) => serializedSize(options, message));
     }

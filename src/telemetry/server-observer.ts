@@ -6,6 +6,7 @@ import { asServerInterceptingCall, ForwardingServerCall } from '../internal/forw
 import type { PartialServerStatus } from '../internal/grpc-types';
 import { emitSafely } from './emit';
 import type { EventHandler } from './events';
+import { deadlineOrInfinity } from '../deadline/time';
 
 /**
  * Reports every served call's end. A status grpc-js generates itself (its deadline timer, a client
@@ -36,8 +37,7 @@ class ObservedServerCall extends ForwardingServerCall {
 
   override onCancel(): void {
     if (!this.reported) {
-      const deadline = this.inner.getDeadline();
-      const expired = (deadline instanceof Date ? deadline.getTime() : deadline) <= Date.now();
+      const expired = deadlineOrInfinity(this.inner.getDeadline()) <= Date.now();
       this.report(expired ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED);
     }
     super.onCancel();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DEADLINE_POLICY, MAX_TIMEOUT_MS, effectiveDeadline, type DeadlinePolicy } from '../../src/deadline';
 import { DeadlinePolicies } from '../../src/deadline/policy';
-import { deadlineMs } from '../../src/deadline/time';
+import { deadlineMs, deadlineOrInfinity } from '../../src/deadline/time';
 import { RESILIENCE_CALL_OPTIONS, resilienceCallOptions, withResilience } from '../../src/options/call-options';
 
 const T = 1_700_000_000_000;
@@ -92,6 +92,14 @@ describe('deadlineMs', () => {
     expect(deadlineMs(T)).toBe(T);
     expect(deadlineMs(undefined)).toBeUndefined();
     expect(deadlineMs(new Date(Number.NaN))).toBeUndefined();
+  });
+
+  it('deadlineOrInfinity: a finite time as is; none, NaN and grpc-js\'s Infinity (no deadline) as Infinity', () => {
+    expect(deadlineOrInfinity(new Date(T))).toBe(T);
+    expect(deadlineOrInfinity(T)).toBe(T);
+    expect(deadlineOrInfinity(undefined)).toBe(Infinity);
+    expect(deadlineOrInfinity(Infinity)).toBe(Infinity);
+    expect(deadlineOrInfinity(new Date(Number.NaN))).toBe(Infinity);
   });
 });
 
