@@ -91,13 +91,13 @@ export function isDownstreamStatus(value: unknown): value is DownstreamStatus {
 
 const MAX_CAUSE_DEPTH = 16;
 
-/** The downstream status in `error` or its `cause` chain (cycle-safe, bounded), if any. */
-export function findDownstreamStatus(error: unknown): DownstreamStatus | undefined {
+/** The first error in `error`'s `cause` chain (itself included) that passes `test`; cycle-safe, bounded. */
+function findInCauseChain<T extends object>(error: unknown, test: (value: object) => value is T): T | undefined {
   let current: unknown = error;
   const seen = new Set<unknown>();
   for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
     if (typeof current !== 'object' || current === null || seen.has(current)) return undefined;
-    if (isDownstreamStatus(current)) return current;
+    if (test(current)) return current;
     seen.add(current);
     try {
       current = (current as { cause?: unknown }).cause;
@@ -106,6 +106,39 @@ export function findDownstreamStatus(error: unknown): DownstreamStatus | undefin
     }
   }
   return undefined;
+}
+
+/** The downstream status in `error` or its `cause` chain, if any. */
+export function findDownstreamStatus(error: unknown): DownstreamStatus | undefined {
+  return findInCauseChain(error, isDownstreamStatus);
+}
+
+/**
+ * Names of what an aborted operation rejects with: `AbortError` (DOMException, Node's timers and
+ * streams) and the reasons the call context's signal aborts with.
+ */
+const ABORT_NAMES = new Set(['AbortError', 'DeadlineExceededError']);
+
+function isAbort(value: object): value is Error {
+  return ABORT_NAMES.has((value as { name?: unknown }).name as string);
+}
+
+/**
+ * The code for a handler that stopped on an abort (in its error or cause chain) once its own call
+ * was over: DEADLINE_EXCEEDED when the incoming deadline is at most `deadlineMarginMs` away or past,
+ * CANCELLED when the client cancelled. Undefined otherwise: an abort while the call is live is the
+ * handler's own doing, an internal failure like any other.
+ */
+export function endedCallCode(error: unknown, incoming: IncomingCallState, config: ResolvedDownstream): number | undefined {
+  let abort: Error | undefined;
+  try {
+    abort = findInCauseChain(error, isAbort);
+  } catch {
+    return undefined; // a hostile name getter
+  }
+  if (!abort) return undefined;
+  if (incoming.deadline - incoming.now <= config.deadlineMarginMs) return status.DEADLINE_EXCEEDED;
+  return incoming.cancelled ? status.CANCELLED : undefined;
 }
 
 /** What the incoming call looks like when a downstream failure is translated. */

@@ -6,7 +6,7 @@ import type { DebugInfo, ErrorDetail } from '../details/types';
 import { classifyStatus } from '../status/classify';
 import { isKnownStatusCode } from '../status/codes';
 import type { ErrorTranslatedEvent } from '../telemetry/events';
-import { findDownstreamStatus, translateDownstream, type DownstreamStatus, type IncomingCallState } from './downstream';
+import { endedCallCode, findDownstreamStatus, translateDownstream, type DownstreamStatus, type IncomingCallState } from './downstream';
 import type { FailureRecord, MapError } from './failure-record';
 import { DEPENDENCY_UNAVAILABLE_TEXT, genericText, withTraceId } from './generic-messages';
 import type { ErrorLogLevel } from './logger';
@@ -91,7 +91,8 @@ function levelFor(code: number, scope: TranslationScope): ErrorLogLevel {
 
 /**
  * Decides what the client sees for one failed call. Order: PublicError, mapped error, downstream
- * status (in the error or its cause chain), a status chosen the grpc-js way, anything else (INTERNAL).
+ * status (in the error or its cause chain), an abort after the call was over, a status chosen the
+ * grpc-js way, anything else (INTERNAL).
  */
 export function translateFailure(input: FailureInput, scope: TranslationScope): Translation {
   const { record, status: raw } = input;
@@ -134,7 +135,18 @@ export function translateFailure(input: FailureInput, scope: TranslationScope): 
         downstream,
       };
     }
-    if (record.origin === 'thrown') return internal(undefined, { error });
+    if (record.origin === 'thrown') {
+      // The handler gave up because its call was over (it awaited the call's signal, say).
+      const ended = endedCallCode(error, scope.incoming, config.downstream);
+      if (ended !== undefined) {
+        return {
+          status: buildStatus(ended, withTraceId(genericText(ended), scope.traceId), [], envelope({ error })),
+          kind: 'call-ended',
+          level: levelFor(ended, scope),
+        };
+      }
+      return internal(undefined, { error });
+    }
   }
   return grpcStyle(raw, record?.error, scope, envelope, internal);
 }

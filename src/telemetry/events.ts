@@ -131,7 +131,7 @@ export interface ErrorTranslatedEvent {
   readonly method: string;
   readonly traceId?: string;
   /** How the failure was classified. */
-  readonly kind: 'public' | 'mapped' | 'internal' | 'downstream' | 'grpc-status';
+  readonly kind: 'public' | 'mapped' | 'internal' | 'downstream' | 'call-ended' | 'grpc-status';
   /** The code the failure carried (when it had one). */
   readonly fromCode?: number;
   /** The code sent to the client. */

@@ -85,6 +85,42 @@ describe('downstream propagation table (defaults)', () => {
     expect(t.status.code).toBe(grpc.status.CANCELLED);
   });
 
+  describe('a handler that stopped on an abort once its own call was over', () => {
+    // What awaiting `currentCallContext().signal` rejects with: Node's AbortError, its cause the signal's reason.
+    const abortAtDeadline = () => {
+      const reason = Object.assign(new Error('the call deadline passed'), { name: 'DeadlineExceededError' });
+      return Object.assign(new Error('The operation was aborted', { cause: reason }), { name: 'AbortError' });
+    };
+
+    it('deadline within the margin or past → DEADLINE_EXCEEDED (kind call-ended), never INTERNAL', () => {
+      const t = thrown(abortAtDeadline(), scope({}, { deadline: NOW - 1 }));
+      expect(t.status.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      expect(t.kind).toBe('call-ended');
+      expect(t.status.details).toBe(`Deadline exceeded (trace id ${TRACE})`);
+      expect(thrown(abortAtDeadline(), scope({}, { deadline: NOW + 50 })).status.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      // The signal's own reason, rethrown as it is (fetch does that), and an abort further down a cause chain.
+      const reason = Object.assign(new Error('the call deadline passed'), { name: 'DeadlineExceededError' });
+      expect(thrown(reason, scope({}, { deadline: NOW })).status.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      expect(thrown(new Error('query failed', { cause: abortAtDeadline() }), scope({}, { deadline: NOW })).status.code).toBe(
+        grpc.status.DEADLINE_EXCEEDED,
+      );
+    });
+
+    it('client cancelled → CANCELLED', () => {
+      const abort = Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+      const t = thrown(abort, scope({}, { cancelled: true }));
+      expect(t.status.code).toBe(grpc.status.CANCELLED);
+      expect(t.kind).toBe('call-ended');
+    });
+
+    it('an abort while the call is live, or another error after it ended, stays INTERNAL', () => {
+      const abort = Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+      expect(thrown(abort, scope({}, { deadline: NOW + 51 })).status.code).toBe(grpc.status.INTERNAL);
+      expect(thrown(new Error('boom'), scope({}, { deadline: NOW - 1 })).status.code).toBe(grpc.status.INTERNAL);
+      expect(thrown(new Error('boom'), scope({}, { cancelled: true })).status.code).toBe(grpc.status.INTERNAL);
+    });
+  });
+
   it('UNAVAILABLE / RESOURCE_EXHAUSTED carry the dependency’s RetryInfo or pushback delay', () => {
     const withRetryInfo = downstreamError(grpc.status.RESOURCE_EXHAUSTED, (md) =>
       md.set(STATUS_DETAILS_KEY, encodeRichStatus(8, 'quota', [retryInfoDetail(2000)])),
