@@ -11,7 +11,7 @@ export interface BrokenLink {
 }
 
 const FENCE = /^\s*(```|~~~)/;
-const HEADING = /^#{1,6}\s+(.*?)\s*#*\s*$/;
+const HEADING = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
 const INLINE_LINK = /!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g;
 const REFERENCE_DEFINITION = /^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/;
 const EXTERNAL = /^[a-z][a-z0-9+.-]*:/i;
@@ -34,18 +34,31 @@ function proseLines(markdown: string): { text: string; line: number }[] {
   return lines;
 }
 
-/** The anchors of a page's headings, numbered as GitHub numbers repeated headings. */
-export function headingAnchors(markdown: string): Set<string> {
+export interface Heading {
+  readonly depth: number;
+  readonly text: string;
+  readonly anchor: string;
+}
+
+/** A page's headings with their anchors, numbered as GitHub numbers repeated headings. */
+export function headings(markdown: string): Heading[] {
+  const found: Heading[] = [];
   const anchors = new Set<string>();
   for (const { text } of proseLines(markdown)) {
-    const heading = HEADING.exec(text)?.[1];
-    if (heading === undefined) continue;
-    const slug = githubSlug(heading);
+    const match = HEADING.exec(text);
+    if (!match) continue;
+    const slug = githubSlug(match[2]);
     let anchor = slug;
     for (let n = 1; anchors.has(anchor); n++) anchor = `${slug}-${n}`;
     anchors.add(anchor);
+    found.push({ depth: match[1].length, text: match[2], anchor });
   }
-  return anchors;
+  return found;
+}
+
+/** The anchors of a page's headings. */
+export function headingAnchors(markdown: string): Set<string> {
+  return new Set(headings(markdown).map((heading) => heading.anchor));
 }
 
 /** The link targets of one line, inline code left out. */

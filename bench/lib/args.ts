@@ -51,7 +51,7 @@ const USAGE = `usage: npm run bench -- [options]
   --profile-micro ID CPU profile of one micro variant (e.g. client-stack, server-stack)
   --restart N        end-to-end: new client and server processes every N rounds (default: never)
   --no-pin           do not pin processes to cores
-  --out FILE         results file (default bench/RESULTS.md)
+  --out FILE         results file (default docs/benchmarks/results.md)
   --section NAME     end-to-end: results section to write (default e2e; letters, digits and -)`;
 
 function intList(flag: string, value: string | undefined): number[] {
@@ -146,7 +146,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     pin: pin && canPin(),
     restartEvery,
     section,
-    out: path.resolve(REPO_ROOT, out ?? (quick ? 'bench/RESULTS-quick.md' : 'bench/RESULTS.md')),
+    out: path.resolve(REPO_ROOT, out ?? (quick ? 'bench/RESULTS-quick.md' : 'docs/benchmarks/results.md')),
     microIterations: given['--iterations'] ?? (quick ? 5000 : 100_000),
     microRounds: quick ? 3 : 7,
     instructionCalls: given['--iterations'] ?? (quick ? 1000 : 4000),

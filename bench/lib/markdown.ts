@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { headings } from '../../scripts/markdown-links';
 
 /** A GitHub-flavoured markdown table; `align` marks numeric columns right-aligned. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[], numericFrom = 1): string {
@@ -29,7 +30,7 @@ export function mib(bytes: number): string {
   return fmt(bytes / (1024 * 1024), 1);
 }
 
-const HEADER = '# Benchmark results\n\nWritten by `npm run bench`; see docs/bench.md for what each table means.\n';
+const HEADER = '# Benchmark results\n\nWritten by `npm run bench`; see [the benchmarks](README.md) for how to run them and what each table means.\n';
 
 /**
  * Replaces one named section of a results file, keeping the others, so the end-to-end, micro and
@@ -45,5 +46,11 @@ export function writeSection(file: string, name: string, body: string, order: re
   sections.set(name, body.endsWith('\n') ? body : `${body}\n`);
   const names = [...order.filter((n) => sections.has(n)), ...[...sections.keys()].filter((n) => !order.includes(n))];
   const out = names.map((n) => `<!-- section:${n} -->\n${sections.get(n)}<!-- /section:${n} -->\n`).join('\n');
-  writeFileSync(file, `${HEADER}\n${out}`);
+  writeFileSync(file, `${HEADER}\n${contents(`${HEADER}\n${out}`)}\n${out}`);
+}
+
+/** A list of the page's second-level headings (the sections), linked to their anchors. */
+function contents(page: string): string {
+  const items = headings(page).filter((h) => h.depth === 2).map((h) => `- [${h.text}](#${h.anchor})`);
+  return `**Contents**\n\n${items.join('\n')}\n`;
 }

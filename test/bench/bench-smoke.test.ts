@@ -55,14 +55,16 @@ describe('benchmark harness', () => {
     expect(Number.isNaN(ratioInterval([]).mean)).toBe(true);
   });
 
-  it('replaces one section of the results file and keeps the others', () => {
+  it('replaces one section of the results file, keeps the others and lists them in its contents', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-results-'));
     try {
       const file = path.join(dir, 'RESULTS.md');
       writeSection(file, 'micro', 'micro one', ['e2e', 'micro', 'soak']);
       writeSection(file, 'e2e', 'e2e one', ['e2e', 'micro', 'soak']);
-      writeSection(file, 'micro', 'micro two', ['e2e', 'micro', 'soak']);
+      writeSection(file, 'micro', '## Micro: `two`\n\nmicro two', ['e2e', 'micro', 'soak']);
+      writeSection(file, 'soak', '## Soak\n', ['e2e', 'micro', 'soak']);
       const text = readFileSync(file, 'utf8');
+      expect(text).toContain('**Contents**\n\n- [Micro: `two`](#micro-two)\n- [Soak](#soak)\n');
       expect(text).toContain('e2e one');
       expect(text).toContain('micro two');
       expect(text).not.toContain('micro one');
