@@ -47,4 +47,17 @@ describe('the standalone examples run, print what they promise, and exit by them
     expect(stdout).toContain('not retrying /example.users.v1.UserService/RenameUser after INTERNAL: not-idempotent');
     expect(stdout).toMatch(/RenameUser → INTERNAL: Internal error \(trace id [0-9a-f]{32}\)/);
   });
+
+  for (const file of ['quickstart-ts-proto.ts', 'quickstart-proto-loader.ts']) {
+    it(`examples/${file}: the README's quick start; the trace id on both sides, then a degraded answer`, { timeout: 40_000 }, async () => {
+      const { code, stdout, stderr } = await runExample(file);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^B: GetUser u1, trace id [0-9a-f]{32}$/m);
+      expect(stdout).toContain('A: Ada, degraded: false');
+      const served = /^B: GetUser nobody, trace id ([0-9a-f]{32})$/m.exec(stdout)?.[1];
+      expect(stdout).toContain(`A: NOT_FOUND "no such user", trace id ${served}`);
+      expect(stdout).toContain('A: (cached), degraded: true');
+    });
+  }
 });
