@@ -4,24 +4,33 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { clientInterceptors, currentCallContext, isDegraded, PublicError, serverInterceptors, wrapService } from '../src';
 
-interface User { id: string; name: string; email: string }
+interface User {
+  id: string;
+  name: string;
+  email: string;
+}
 const definition = protoLoader.loadSync('example/users/v1/users.proto', { includeDirs: [path.join(__dirname, '..', 'proto')] });
-const proto = grpc.loadPackageDefinition(definition) as unknown as { example: { users: { v1: { UserService: grpc.ServiceClientConstructor } } } };
+const proto = grpc.loadPackageDefinition(definition) as unknown as {
+  example: { users: { v1: { UserService: grpc.ServiceClientConstructor } } };
+};
 const { UserService } = proto.example.users.v1;
 
 // B: async handlers. A PublicError reaches the caller as thrown; any other error becomes
 // INTERNAL with the trace id in its message, and is logged here, never sent.
 const server = new grpc.Server({ interceptors: serverInterceptors() });
-server.addService(UserService.service, wrapService({
-  async GetUser(call: grpc.ServerUnaryCall<{ id: string }, { user: User }>) {
-    console.log(`B: GetUser ${call.request.id}, trace id ${currentCallContext()?.traceId}`);
-    if (call.request.id === 'nobody') throw new PublicError(grpc.status.NOT_FOUND, 'no such user');
-    return { user: { id: call.request.id, name: 'Ada', email: 'ada@example.com' } };
-  },
-  async RenameUser(call: grpc.ServerUnaryCall<{ id: string; name: string }, { user: User }>) {
-    return { user: { id: call.request.id, name: call.request.name, email: '' } };
-  },
-}));
+server.addService(
+  UserService.service,
+  wrapService({
+    async GetUser(call: grpc.ServerUnaryCall<{ id: string }, { user: User }>) {
+      console.log(`B: GetUser ${call.request.id}, trace id ${currentCallContext()?.traceId}`);
+      if (call.request.id === 'nobody') throw new PublicError(grpc.status.NOT_FOUND, 'no such user');
+      return { user: { id: call.request.id, name: 'Ada', email: 'ada@example.com' } };
+    },
+    async RenameUser(call: grpc.ServerUnaryCall<{ id: string; name: string }, { user: User }>) {
+      return { user: { id: call.request.id, name: call.request.name, email: '' } };
+    },
+  }),
+);
 
 // A: one array of interceptors for the client: trace ids, deadlines, retries, breaker, fallback.
 const stack = clientInterceptors({

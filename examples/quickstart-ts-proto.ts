@@ -6,16 +6,19 @@ import { UserServiceClient, UserServiceDefinition, UserServiceService, type GetU
 // B: async handlers. A PublicError reaches the caller as thrown; any other error becomes
 // INTERNAL with the trace id in its message, and is logged here, never sent.
 const server = new grpc.Server({ interceptors: serverInterceptors() });
-server.addService(UserServiceService, wrapService(UserServiceService, {
-  async getUser(call) {
-    console.log(`B: GetUser ${call.request.id}, trace id ${currentCallContext()?.traceId}`);
-    if (call.request.id === 'nobody') throw new PublicError(grpc.status.NOT_FOUND, 'no such user');
-    return { user: { id: call.request.id, name: 'Ada', email: 'ada@example.com' } };
-  },
-  async renameUser(call) {
-    return { user: { id: call.request.id, name: call.request.name, email: '' } };
-  },
-}));
+server.addService(
+  UserServiceService,
+  wrapService(UserServiceService, {
+    async getUser(call) {
+      console.log(`B: GetUser ${call.request.id}, trace id ${currentCallContext()?.traceId}`);
+      if (call.request.id === 'nobody') throw new PublicError(grpc.status.NOT_FOUND, 'no such user');
+      return { user: { id: call.request.id, name: 'Ada', email: 'ada@example.com' } };
+    },
+    async renameUser(call) {
+      return { user: { id: call.request.id, name: call.request.name, email: '' } };
+    },
+  }),
+);
 
 // A: one array of interceptors for the client: trace ids, deadlines, retries, breaker, fallback.
 const stack = clientInterceptors({

@@ -18,8 +18,14 @@ const EXTERNAL = /^[a-z][a-z0-9+.-]*:/i;
 
 /** The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens. */
 export function githubSlug(heading: string): string {
-  const text = heading.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/<[^>]+>/g, '').replace(/[`*]/g, '');
-  return text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+  const text = heading
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/<[^>]+>/g, '')
+    .replace(/[`*]/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-');
 }
 
 /** Each line outside fenced code blocks, with its 1-based number. */

@@ -30,7 +30,8 @@ export function mib(bytes: number): string {
   return fmt(bytes / (1024 * 1024), 1);
 }
 
-const HEADER = '# Benchmark results\n\nWritten by `npm run bench`; see [the benchmarks](README.md) for how to run them and what each table means.\n';
+const HEADER =
+  '# Benchmark results\n\nWritten by `npm run bench`; see [the benchmarks](README.md) for how to run them and what each table means.\n';
 
 /**
  * Replaces one named section of a results file, keeping the others, so the end-to-end, micro and

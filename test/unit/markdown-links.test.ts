@@ -30,14 +30,20 @@ describe('the markdown link check', () => {
     );
     expect(githubSlug('Summary (issue 9): where the targets stand')).toBe('summary-issue-9-where-the-targets-stand');
     expect(githubSlug('Metrics, [OpenTelemetry](https://opentelemetry.io) → span_id')).toBe('metrics-opentelemetry--span_id');
-    expect([...headingAnchors(GUIDE)]).toEqual(['guide', 'retries-and-maxattempts', 'retries-and-maxattempts-1', 'fault-injection-grpc-resiliencetesting']);
+    expect([...headingAnchors(GUIDE)]).toEqual([
+      'guide',
+      'retries-and-maxattempts',
+      'retries-and-maxattempts-1',
+      'fault-injection-grpc-resiliencetesting',
+    ]);
     expect([...headingAnchors('```md\n# not a heading\n```\n# Real\n')]).toEqual(['real']);
   });
 
   it('passes links to files, folders, anchors and external pages that exist', () => {
     const dir = repo({
-      'README.md': '[guide](docs/guide.md#retries-and-maxattempts-1), [again](./docs/guide.md), [docs](docs/), [npm](https://www.npmjs.com/x#y)\n',
-      'docs/guide.md': `${GUIDE}\n[home](../README.md) [here](#guide) [testing](#fault-injection-grpc-resiliencetesting)\n\n[ref]: ../README.md\n`,
+      'README.md':
+        '[guide](docs/guide.md#retries-and-maxattempts-1), [again](./docs/guide.md), [docs](docs/), [npm](https://www.npmjs.com/x#y)\n',
+      'docs/guide.md': `${GUIDE}\n[home](../README.md) [top](#guide) [it](#fault-injection-grpc-resiliencetesting)\n[ref]: ../README.md`,
     });
     expect(documentationFiles(dir)).toEqual(['README.md', path.join('docs', 'guide.md')]);
     expect(findBrokenLinks(dir, documentationFiles(dir))).toEqual([]);
@@ -56,7 +62,11 @@ describe('the markdown link check', () => {
       'docs/guide.md': `${GUIDE}\nback to [the top](#guid)\n`,
     });
     expect(findBrokenLinks(dir, documentationFiles(dir)).map(({ file, link, problem }) => [file, link, problem])).toEqual([
-      ['README.md', 'docs/guide.md#retries-and-maxattempts-2', `no heading with the anchor #retries-and-maxattempts-2 in ${path.join('docs', 'guide.md')}`],
+      [
+        'README.md',
+        'docs/guide.md#retries-and-maxattempts-2',
+        `no heading with the anchor #retries-and-maxattempts-2 in ${path.join('docs', 'guide.md')}`,
+      ],
       [path.join('docs', 'guide.md'), '#guid', `no heading with the anchor #guid in ${path.join('docs', 'guide.md')}`],
     ]);
   });
