@@ -1,7 +1,7 @@
 /**
  * npm run demo [-- --requests N --concurrency N --seed N --duration S --quick --json]
  *
- * The profile scenario under real faults, everything in this process on 127.0.0.1. See README "The demo".
+ * The profile scenario under real faults, everything in this process on 127.0.0.1. See docs/demo.md.
  */
 import { parseDemoArgs, USAGE, type DemoCommand } from './args';
 import { formatReport } from './format';

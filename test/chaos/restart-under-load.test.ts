@@ -115,7 +115,7 @@ it('server restarts under load: no call outlives its deadline, every call ends O
     byCode[name] = (byCode[name] ?? 0) + 1;
   }
   const unexpected = outcomes.filter((o) => o.code !== OK && !EXPECTED_FAILURES.has(o.code));
-  // Unary has a fallback; a failure that still reaches its caller is counted (see README "Chaos suite").
+  // Unary has a fallback; a failure that still reaches its caller is counted (see docs/chaos.md).
   const unaryFailed = outcomes.filter((o) => o.method === 'unary' && o.code !== OK);
   const unclassified = outcomes.filter((o) => o.error && describeServiceError(o.error)?.code !== o.code);
   const overshoot = spread(outcomes.map((o) => o.overshootMs));

@@ -3,7 +3,7 @@ import { afterAll } from 'vitest';
 // Resources a test file may legitimately leave to the runner itself.
 const IGNORED = new Set(['PipeWrap', 'TTYWrap', 'ProcessWrap', 'FSReqCallback', 'FSEventWrap', 'Immediate', 'SignalWrap']);
 
-/** Fails the file when it leaves open sockets, servers or timers behind (see README "Testing"). */
+/** Fails the file when it leaves open sockets, servers or timers behind (see docs/development.md). */
 afterAll(async () => {
   // Let closing sockets and cleared timers settle first.
   for (let i = 0; i < 20; i++) {
