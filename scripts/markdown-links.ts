@@ -102,6 +102,26 @@ export function findBrokenLinks(root: string, files: readonly string[]): BrokenL
   return broken;
 }
 
+/**
+ * Sections a page's table of contents leaves out: a page with two or more `##` sections must link
+ * to each of them from the page itself.
+ */
+export function findMissingContents(root: string, files: readonly string[]): BrokenLink[] {
+  const missing: BrokenLink[] = [];
+  for (const file of files) {
+    const markdown = readFileSync(path.resolve(root, file), 'utf8');
+    const sections = headings(markdown).filter((heading) => heading.depth === 2);
+    if (sections.length < 2) continue;
+    const linked = new Set(proseLines(markdown).flatMap(({ text }) => linksOf(text).filter((link) => link.startsWith('#'))));
+    for (const section of sections) {
+      if (linked.has(`#${section.anchor}`)) continue;
+      const line = markdown.split('\n').findIndex((text) => HEADING.exec(text)?.[2] === section.text) + 1;
+      missing.push({ file, line, link: `#${section.anchor}`, problem: 'the table of contents does not list this section' });
+    }
+  }
+  return missing;
+}
+
 function splitAnchor(link: string): [string, string | undefined] {
   const hash = link.indexOf('#');
   return hash < 0 ? [link, undefined] : [link.slice(0, hash), link.slice(hash + 1)];

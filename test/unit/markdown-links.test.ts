@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { documentationFiles, findBrokenLinks, githubSlug, headingAnchors } from '../../scripts/markdown-links';
+import { documentationFiles, findBrokenLinks, findMissingContents, githubSlug, headingAnchors } from '../../scripts/markdown-links';
 
 let root: string | undefined;
 afterEach(() => {
@@ -76,8 +76,19 @@ describe('the markdown link check', () => {
     expect(findBrokenLinks(dir, documentationFiles(dir))).toEqual([]);
   });
 
-  it('finds nothing broken in this repository', () => {
+  it('catches a section missing from the table of contents of its page', () => {
+    const dir = repo({
+      'README.md': '# Title\n\n- [Install](#install)\n\n## Install\n\n## Usage\n',
+      'docs/short.md': '# Short\n\n## Only section\n',
+    });
+    expect(findMissingContents(dir, documentationFiles(dir))).toEqual([
+      { file: 'README.md', line: 7, link: '#usage', problem: 'the table of contents does not list this section' },
+    ]);
+  });
+
+  it('finds nothing broken or missing in this repository', () => {
     const here = path.join(__dirname, '..', '..');
     expect(findBrokenLinks(here, documentationFiles(here))).toEqual([]);
+    expect(findMissingContents(here, documentationFiles(here))).toEqual([]);
   });
 });
