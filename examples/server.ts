@@ -22,7 +22,7 @@ const handlers = wrapService(UserServiceService, {
     if (!user) throw new PublicError('NOT_FOUND', `user ${id} not found`, { reason: 'USER_NOT_FOUND' }); // a decision: sent as is
     return { user };
   },
-  async renameUser(call) {
+  async renameUser(_call) {
     // The call context: trace id, deadline, and a signal that aborts when the caller gives up.
     const { traceId, signal } = currentCallContext()!;
     console.log(`  [handler] renameUser, trace id ${traceId}: waiting on a slow database…`);

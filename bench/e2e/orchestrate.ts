@@ -43,7 +43,8 @@ export async function startPair(variant: Variant, config: BenchConfig): Promise<
     });
     const { otelPatched } = await client.request<{ otelPatched: boolean }>('init', { spec: variant.client, target: `127.0.0.1:${port}` });
     if (otelPatched !== Boolean(variant.otel) || serverPatched !== Boolean(variant.otel)) {
-      throw new Error(`OpenTelemetry instrumentation is ${otelPatched ? 'active' : 'inactive'} in the client and ${serverPatched ? 'active' : 'inactive'} in the server`);
+      const state = (patched: boolean) => (patched ? 'active' : 'inactive');
+      throw new Error(`OpenTelemetry instrumentation is ${state(otelPatched)} in the client and ${state(serverPatched)} in the server`);
     }
   } catch (e) {
     await Promise.all([client.close(), server.close()]);

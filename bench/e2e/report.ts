@@ -107,7 +107,8 @@ function targets(byConcurrency: Map<number, VariantSummary[]>, cells: readonly C
   const ci = (i: RatioInterval) => `geometric mean ${fmt(i.mean, 3)}, 95 % CI ${fmt(i.low, 3)}–${fmt(i.high, 3)}`;
   if (both) {
     lines.push(
-      `- full client + server stack at c=${c}: ${fmt(both.vsHeader.med, 3)}× bare+traceparent (target ≥ 0.95: ${verdict(both.vsHeader.med >= 0.95)}; ${ci(both.vsHeaderCi)}), ` +
+      `- full client + server stack at c=${c}: ${fmt(both.vsHeader.med, 3)}× bare+traceparent ` +
+        `(target ≥ 0.95: ${verdict(both.vsHeader.med >= 0.95)}; ${ci(both.vsHeaderCi)}), ` +
         `${fmt(both.vsBare.med, 3)}× bare (target ≥ 0.90: ${verdict(both.vsBare.med >= 0.9)}; ${ci(both.vsBareCi)})`,
     );
     const header = c64.find((r) => r.id === HEADER_BASELINE_ID);
@@ -134,8 +135,11 @@ export function e2eMarkdown(run: E2eRun, config: BenchConfig, machine: string, p
     '',
     machine,
     `- cells: ${config.rounds} rounds × ${config.concurrency.length} concurrencies × ${run.variants.length} variants, ` +
-      `${config.cellMs} ms measured per cell after ${config.cellWarmupMs} ms of unmeasured load; ${config.warmupMs} ms warm-up per variant first; order rotated each round` +
-      (config.restartEvery > 0 ? `; new client and server processes every ${config.restartEvery} round(s) (\`--restart ${config.restartEvery}\`)` : '; the same processes for every round'),
+      `${config.cellMs} ms measured per cell after ${config.cellWarmupMs} ms of unmeasured load; ` +
+        `${config.warmupMs} ms warm-up per variant first; order rotated each round` +
+      (config.restartEvery > 0
+        ? `; new client and server processes every ${config.restartEvery} round(s) (\`--restart ${config.restartEvery}\`)`
+        : '; the same processes for every round'),
     '- payload: 32-byte unary Echo, identity serialisation, 127.0.0.1, insecure',
     '',
     'Package pieces found in src/index.ts:',
@@ -170,7 +174,8 @@ export function e2eSummary(run: E2eRun, config: BenchConfig): string {
     lines.push(`c=${c}`);
     for (const r of summarise(run, c)) {
       lines.push(
-        `  ${r.id.padEnd(18)} ${fmtInt(r.tput.med).padStart(8)} calls/s  ×bare ${fmt(r.vsBare.med, 3)} (${fmt(r.vsBare.min, 3)}–${fmt(r.vsBare.max, 3)})` +
+        `  ${r.id.padEnd(18)} ${fmtInt(r.tput.med).padStart(8)} calls/s  ` +
+          `×bare ${fmt(r.vsBare.med, 3)} (${fmt(r.vsBare.min, 3)}–${fmt(r.vsBare.max, 3)})` +
           `  ×hdr ${fmt(r.vsHeader.med, 3)}  cpu c/s ${fmt(r.clientCpuUs, 1)}/${fmt(r.serverCpuUs, 1)} µs  p99 ${fmt(r.p99Us, 0)} µs`,
       );
     }

@@ -87,6 +87,8 @@ export function piecesSummary(): string[] {
   const lines = CLIENT_PIECES.map((p) => `client ${p}: ${clientPieceExport(p) ?? 'not present yet'}`);
   lines.push(...SERVER_PIECES.map((p) => `server ${p}: ${serverPieceExport(p) ?? 'not present yet'}`));
   lines.push(`wrapService: ${wrapServiceExport() ? 'wrapService' : 'not present yet'}`);
-  lines.push(`clientInterceptors() today: ${stackModule.clientInterceptors().length} interceptor(s); serverInterceptors(): ${stackModule.serverInterceptors().length}`);
+  const client = stackModule.clientInterceptors().length;
+  const server = stackModule.serverInterceptors().length;
+  lines.push(`clientInterceptors() today: ${client} interceptor(s); serverInterceptors(): ${server}`);
   return lines;
 }

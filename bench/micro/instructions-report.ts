@@ -33,11 +33,15 @@ export function instructionsMarkdown(result: InstructionResult, machine: string)
     '',
     machine,
     `- ${result.valgrind}; node ${COUNT_NODE_FLAGS.join(' ')}`,
-    `- per variant: two processes, ${fmtInt(result.warmup)} warm-up calls then ${fmtInt(result.calls)} or ${fmtInt(2 * result.calls)} calls; ` +
+    `- per variant: two processes, ${fmtInt(result.warmup)} warm-up calls ` +
+      `then ${fmtInt(result.calls)} or ${fmtInt(2 * result.calls)} calls; ` +
       `instructions per call = difference of the two totals / ${fmtInt(result.calls)}. ` +
-      'JIT work on the main thread is counted; garbage collection is not (see bytes allocated); repeatable to about ±20 instructions per call',
-    `- bytes allocated per call: growth of the used heap over ${fmtInt(Math.min(result.calls, 2000))} calls with no collection in between, in a native run (median of three; they differ by a few dozen bytes per call)`,
-    '- the same variants and fake channel as the timed micro-benchmark; instructions are not time (cache misses and branch mispredictions are not counted), but they compare code changes without the machine\'s noise',
+      'JIT work on the main thread is counted; garbage collection is not (see bytes allocated); ' +
+        'repeatable to about ±20 instructions per call',
+    `- bytes allocated per call: growth of the used heap over ${fmtInt(Math.min(result.calls, 2000))} calls with no collection in between, ` +
+      'in a native run (median of three; they differ by a few dozen bytes per call)',
+    '- the same variants and fake channel as the timed micro-benchmark; instructions are not time ' +
+      "(cache misses and branch mispredictions are not counted), but they compare code changes without the machine's noise",
     '',
     '### Client',
     '',

@@ -90,7 +90,10 @@ function countOnce(id: string, warmup: number, calls: number, dir: string): Prom
     child.on('exit', (code) => {
       const collected = /Collected\s*:\s*(\d+)/.exec(stderr);
       if (code === 0 && collected) resolve(Number(collected[1]));
-      else reject(new Error(`callgrind run of ${id} (${calls} calls) failed with code ${code}: ${stderr.split('\n').filter((l) => !l.startsWith('==')).join(' ').slice(0, 500)}`));
+      else {
+        const output = stderr.split('\n').filter((l) => !l.startsWith('==')).join(' ').slice(0, 500);
+        reject(new Error(`callgrind run of ${id} (${calls} calls) failed with code ${code}: ${output}`));
+      }
     });
   });
 }

@@ -72,7 +72,8 @@ export function microMarkdown(result: MicroResult, config: Pick<BenchConfig, 'pi
     machine,
     `- ${result.rounds} interleaved rounds × ${result.iterations.toLocaleString('en-US')} calls per variant (after one unmeasured round), ` +
       `batches of 128 concurrent calls; ${config.pin ? 'pinned to core 0' : 'not pinned'}`,
-    '- µs/call = process CPU time (user + system, GC threads included) / calls, so other load on the machine inflates it less than wall time; "extra" is paired per round against the reference',
+    '- µs/call = process CPU time (user + system, GC threads included) / calls, so other load on the machine inflates it less ' +
+      'than wall time; "extra" is paired per round against the reference',
     '',
     '### Targets',
     '',
@@ -114,7 +115,8 @@ export function microSummary(result: MicroResult): string {
   const rows = microRows(result);
   const lines = rows.map(
     (r) =>
-      `  ${r.id.padEnd(20)} ${fmt(r.us.med, 2).padStart(7)} µs/call  extra ${fmt(r.extra.med, 2)} µs (${fmt(r.extra.min, 2)}–${fmt(r.extra.max, 2)})` +
+      `  ${r.id.padEnd(20)} ${fmt(r.us.med, 2).padStart(7)} µs/call  ` +
+          `extra ${fmt(r.extra.med, 2)} µs (${fmt(r.extra.min, 2)}–${fmt(r.extra.max, 2)})` +
       (r.errors ? `  ${r.errors} errors` : ''),
   );
   return [...lines, ...targetLines(rows), ...result.skipped.map((s) => `  skipped ${s.id}: ${s.reason}`)].join('\n');

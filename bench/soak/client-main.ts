@@ -42,7 +42,8 @@ function run(target: string, totalCalls: number, concurrency: number, sampleEver
     if (sample.tMs + t0 - lastProgress >= 15_000) {
       lastProgress = sample.tMs + t0;
       const mb = (b: number) => (b / 2 ** 20).toFixed(1);
-      progress(`${ended.toLocaleString('en-US')} / ${totalCalls.toLocaleString('en-US')} calls; heap ${mb(sample.heapUsed)} MiB, RSS ${mb(sample.rss)} MiB`);
+      const calls = `${ended.toLocaleString('en-US')} / ${totalCalls.toLocaleString('en-US')} calls`;
+      progress(`${calls}; heap ${mb(sample.heapUsed)} MiB, RSS ${mb(sample.rss)} MiB`);
     }
   }, sampleEveryMs);
   return new Promise((resolve) => {

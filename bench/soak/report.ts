@@ -79,12 +79,18 @@ export function soakMarkdown(result: SoakResult, config: BenchConfig, machine: s
     `- ${fmtInt(c.calls)} calls at concurrency ${config.soakConcurrency} in ${fmt(c.elapsedMs / 1000, 1)} s ` +
       `(${fmtInt((c.calls * 1000) / c.elapsedMs)} calls/s); methods echo 70 %, lookup 20 %, flaky 10 %; 5 s deadline per call`,
     `- faults: ${RANDOM_FAILURE_RATE * 100} % of attempts fail with UNAVAILABLE; \`flaky\` is down for ${OUTAGE_MS} ms of every ${OUTAGE_EVERY_MS} ms`,
-    `- memory sampled every ${result.sampleEveryMs} ms after a full GC (${c.gcExposed ? '--expose-gc' : '**gc not exposed: samples include garbage**'}); trend = least-squares slope over the last three quarters of the run`,
+    `- memory sampled every ${result.sampleEveryMs} ms after a full GC ` +
+      `(${c.gcExposed ? '--expose-gc' : '**gc not exposed: samples include garbage**'}); ` +
+      'trend = least-squares slope over the last three quarters of the run',
     '',
     '### Activity',
     '',
     `- client: ${fmtInt(c.ok)} OK; failed: ${Object.entries(c.failedByCode).map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ') || 'none'}`,
-    `- failed locally by our stack (never sent): ${Object.entries(c.localByKind).map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ') || 'none'}`,
+    `- failed locally by our stack (never sent): ${
+      Object.entries(c.localByKind)
+        .map(([k, v]) => `${k} ${fmtInt(v)}`)
+        .join(', ') || 'none'
+    }`,
     `- server: ${fmtInt(s.counts.attempts)} attempts received, ${fmtInt(s.counts.injected)} failed by injection; ` +
       `attempts beyond one per sent call (retries): ${fmtInt(s.counts.attempts - reached)}`,
     `- output lines written (logs): client ${fmtInt(result.outputLines.client)}, server ${fmtInt(result.outputLines.server)}`,
@@ -96,7 +102,8 @@ export function soakMarkdown(result: SoakResult, config: BenchConfig, machine: s
       [trendRow('client', clientTrend), trendRow('server', serverTrend)],
     ),
     '',
-    `Verdict rule: a heap slope below ${GROWTH_LIMIT_PER_MILLION / 1024} KiB per million calls (about 1 byte per call) is "no growth trend"; ` +
+    `Verdict rule: a heap slope below ${GROWTH_LIMIT_PER_MILLION / 1024} KiB per million calls (about 1 byte per call) ` +
+      'is "no growth trend"; ' +
       `a larger slope is "growth" when the fit is a steady ramp (r² ≥ ${MIN_R2_FOR_GROWTH}), else "inconclusive" (noise; run longer).`,
     '',
     '### Client samples (thinned)',
@@ -114,7 +121,8 @@ export function soakMarkdown(result: SoakResult, config: BenchConfig, machine: s
     parts.push(`Skipped: ${b.skipped ?? 'no result'}.`, '');
   } else {
     parts.push(
-      `Calls through \`${b.exportName}\` alone over the fake channel, each to a method never called before; heap after full GCs, relative to a warmed-up baseline. ` +
+      `Calls through \`${b.exportName}\` alone over the fake channel, each to a method never called before; ` +
+        'heap after full GCs, relative to a warmed-up baseline. ' +
         '"bytes per key" divides by the breakers the registry holds (by the keys called when it does not say).',
       '',
       table(
@@ -141,7 +149,8 @@ export function soakSummary(result: SoakResult): string {
   const c = trend(result.client.samples);
   const s = trend(result.server.samples);
   const lines = [
-    `  calls ${fmtInt(result.client.calls)} ok ${fmtInt(result.client.ok)} local ${JSON.stringify(result.client.localByKind)} server attempts ${fmtInt(result.server.counts.attempts)}`,
+    `  calls ${fmtInt(result.client.calls)} ok ${fmtInt(result.client.ok)} local ${JSON.stringify(result.client.localByKind)} ` +
+      `server attempts ${fmtInt(result.server.counts.attempts)}`,
     `  client heap ${fmt(c.heapPerMillion / 1024, 1)} KiB/1M calls (r² ${fmt(c.r2, 2)}): ${c.verdict}`,
     `  server heap ${fmt(s.heapPerMillion / 1024, 1)} KiB/1M calls (r² ${fmt(s.r2, 2)}): ${s.verdict}`,
   ];

@@ -6,7 +6,8 @@ export const USAGE = `Usage: npm run demo -- [options]
   --requests N      profile requests in all, a quarter per phase (default ${DEMO_DEFAULTS.requests}; --quick: ${QUICK_DEFAULTS.requests})
   --concurrency N   requests in flight at most (default ${DEMO_DEFAULTS.concurrency})
   --seed N          seed of the request plan and the fault schedule, 0 – 4294967295 (default ${DEMO_DEFAULTS.seed})
-  --duration S      seconds the requests are spread over (default ${DEMO_DEFAULTS.durationMs / 1000}; --quick: ${QUICK_DEFAULTS.durationMs / 1000})
+  --duration S      seconds the requests are spread over
+                    (default ${DEMO_DEFAULTS.durationMs / 1000}; --quick: ${QUICK_DEFAULTS.durationMs / 1000})
   --quick           the short mode for CI: ${QUICK_DEFAULTS.requests} requests over ${QUICK_DEFAULTS.durationMs / 1000} s
   --json            print the report as JSON on stdout (progress goes to stderr, on a terminal only)
   --help            this text`;

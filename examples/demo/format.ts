@@ -65,7 +65,9 @@ function breakerName(key: string): string {
 }
 
 function timelineRow(change: BreakerChange, titles: ReadonlyMap<string, string>): string {
-  return `  ${pad(`+${(change.atMs / 1000).toFixed(2)} s`, 9)}  ${pad(titles.get(change.phase) ?? change.phase, 20, true)} ${pad(breakerName(change.breaker), 28, true)} ${change.from} → ${change.to}`;
+  const at = pad(`+${(change.atMs / 1000).toFixed(2)} s`, 9);
+  const phase = pad(titles.get(change.phase) ?? change.phase, 20, true);
+  return `  ${at}  ${phase} ${pad(breakerName(change.breaker), 28, true)} ${change.from} → ${change.to}`;
 }
 
 function logRow(line: LogLine, atMs?: number): string {
@@ -137,7 +139,10 @@ export function formatReport(report: DemoReport): string {
       '  the client received:',
       `${pad('', 4)}${received.codeName} "${received.message}"`,
       `${pad('', 4)}details: ${received.details.map(detailText).join(', ')}`,
-      `${pad('', 4)}trailers: ${Object.entries(received.trailers).filter(([key]) => key !== 'date' && key !== 'content-type').map(([key, value]) => `${key}: ${value}`).join(', ')}`,
+      `${pad('', 4)}trailers: ${Object.entries(received.trailers)
+        .filter(([key]) => key !== 'date' && key !== 'content-type')
+        .map(([key, value]) => `${key}: ${value}`)
+        .join(', ')}`,
     );
   }
   const { leaks } = report;
@@ -155,5 +160,7 @@ export function progressLine(p: DemoProgress): string {
   const breakers = Object.entries(p.breakers)
     .map(([target, state]) => `${target} ${state}`)
     .join(', ');
-  return `[${p.phaseNumber}/${p.phaseCount} ${p.phase}${p.phaseDone ? ', done' : ''}] ${p.done}/${p.total} requests · ok ${p.ok} · degraded ${p.degraded} · not found ${p.notFound} · failed ${p.failed} · retries ${p.retries} · breakers: ${breakers}`;
+  const phase = `[${p.phaseNumber}/${p.phaseCount} ${p.phase}${p.phaseDone ? ', done' : ''}]`;
+  const counts = `ok ${p.ok} · degraded ${p.degraded} · not found ${p.notFound} · failed ${p.failed} · retries ${p.retries}`;
+  return `${phase} ${p.done}/${p.total} requests · ${counts} · breakers: ${breakers}`;
 }

@@ -99,7 +99,7 @@ it('non-idempotent writes under connection resets: no request id is executed twi
   expect(unhandled).toEqual([]);
   expect(calls).toBeGreaterThan(100);
   expect(resets).toBeGreaterThanOrEqual(4);
-  expect(executions.get('commit-then-reset-0')).toBeGreaterThanOrEqual(1); // the worst case did happen // the resets did hit live connections
+  expect(executions.get('commit-then-reset-0')).toBeGreaterThanOrEqual(1); // the worst case did happen: the resets hit live connections
   expect(codes.UNAVAILABLE ?? 0).toBeGreaterThan(0);
   expect(duplicates).toEqual([]);
 });

@@ -56,7 +56,7 @@ async function work(call: grpc.ServerUnaryCall<EchoMessage, EchoMessage>): Promi
   return { id: call.request.id, served: true };
 }
 
-it('server restarts under load: no call outlives its deadline, every call ends OK, with a fallback or a classified error, no unhandled rejection', async () => {
+it('server restarts under load: no call outlives its deadline, each ends OK, degraded or classified, no unhandled rejection', async () => {
   const watch = watchUnhandled();
   server = await startRestartableEchoServer(wrapService({ unary: work, write: work }), {
     interceptors: serverInterceptors({ errors: { logger: false } }),

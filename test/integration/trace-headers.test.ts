@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientInterceptors, currentCallContext, parseTraceParent, serverInterceptors } from '../../src';
+import { currentCallContext, serverInterceptors } from '../../src';
 import { echoClient, startEchoServer, unary, type EchoClient, type EchoMessage, type TestServer } from '../helpers';
 
 const VALID_ID = '4bf92f3577b34da6a3ce929d0e0e4736';

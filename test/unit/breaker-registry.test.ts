@@ -131,7 +131,8 @@ describe('BreakerRegistry', () => {
     const after = measureHeap();
 
     console.info(
-      `breaker registry: ${Math.round(perBreaker)} bytes per live breaker key; heap ${kb(baseline)} → ${kb(atBound)} at ${bound} breakers → ${kb(after)} after eviction`,
+      `breaker registry: ${Math.round(perBreaker)} bytes per live breaker key; ` +
+        `heap ${kb(baseline)} → ${kb(atBound)} at ${bound} breakers → ${kb(after)} after eviction`,
     );
     expect(perBreaker).toBeGreaterThan(500); // the measurement sees the breakers at all
     expect(after - baseline).toBeLessThan(Math.max(256 * 1024, 0.1 * (atBound - baseline)));
