@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { seededRandom } from '../lib/random';
 
 /**
  * The soak server's fault plan: a small random share of `echo`/`lookup` calls fail with
@@ -10,15 +11,8 @@ export const RANDOM_FAILURE_RATE = 0.02;
 export const OUTAGE_EVERY_MS = 20_000;
 export const OUTAGE_MS = 6_000;
 
-let seed = 0x2545f491;
-
-/** xorshift32: cheap deterministic randomness. */
-export function random(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 0x1_0000_0000;
-}
+/** The fault plan's randomness (xorshift32, same sequence every run). */
+export const random = seededRandom(0x2545f491);
 
 export function shouldFail(method: 'echo' | 'lookup' | 'flaky', now: number): boolean {
   if (method === 'flaky') return now % OUTAGE_EVERY_MS < OUTAGE_MS || random() < RANDOM_FAILURE_RATE;
