@@ -13,8 +13,9 @@ import { countInstructions } from './micro/instructions';
 import { instructionsMarkdown, instructionsSummary } from './micro/instructions-report';
 import { runSoak } from './soak/orchestrate';
 import { soakMarkdown, soakSummary } from './soak/report';
+import { systemBenchmark } from './system/main';
 
-/** `npm run bench`: end-to-end + micro benchmarks by default, or one part; see docs/bench.md. */
+/** `npm run bench`: end-to-end + micro benchmarks by default, or one part (`--system`: the system benchmark); see docs/bench.md. */
 
 const SECTION_ORDER = ['summary', 'e2e-headline', 'e2e', 'micro', 'micro-instructions', 'soak'];
 
@@ -65,7 +66,12 @@ async function profileMicro(config: BenchConfig, id: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const config = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--system')) {
+    await systemBenchmark(argv.filter((a) => a !== '--system'), `npm run bench -- ${argv.join(' ')}`);
+    return;
+  }
+  const config = parseArgs(argv);
   log(`mode ${config.mode}${config.quick ? ' (quick)' : ''}; pinning ${config.pin ? 'on' : 'off'}; results → ${config.out}`);
   if (config.mode === 'all' || config.mode === 'e2e') await e2e(config);
   if (config.mode === 'all' || config.mode === 'micro') await micro(config);

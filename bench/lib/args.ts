@@ -38,6 +38,7 @@ export interface BenchConfig {
 const USAGE = `usage: npm run bench -- [options]
   (no mode flag)     end-to-end + micro benchmarks
   --e2e | --micro | --soak   run only that part (--soak is never part of the default run)
+  --system           the system benchmark instead (its own options: npm run bench:system -- --help)
   --instructions     instructions per call of each micro variant under valgrind callgrind (never part of the default run)
   --quick            short smoke run (results go to bench/RESULTS-quick.md unless --out)
   --variants a,b     end-to-end variants to run (the two bare references are always added); with --instructions, micro variants

@@ -52,8 +52,8 @@ function gitRevision(): string {
   }
 }
 
-/** The "Machine" block of a results section. */
-export function machineBlock(command: string, pinned: boolean, started: Date): string {
+/** The "Machine" block of a results section (`pinned` undefined: the run does not pin, no line). */
+export function machineBlock(command: string, pinned: boolean | undefined, started: Date): string {
   const cpus = os.cpus();
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
   const lines = [
@@ -63,10 +63,11 @@ export function machineBlock(command: string, pinned: boolean, started: Date): s
     `- CPU: ${cpus[0]?.model ?? 'unknown'} × ${cpus.length} logical cores (available parallelism ${os.availableParallelism()})`,
     `- memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; load average at start (1/5/15 min): ${load}`,
     `- Node ${process.version} (${process.platform} ${process.arch}), V8 ${process.versions.v8}`,
-    `- pinning: ${
-      pinned ? 'client processes on core 0, server processes on core 1 (taskset)' : 'none (taskset missing, fewer than 2 cores, or --no-pin)'
-    }`,
-    `- packages: ${PACKAGES.map((p) => `${p} ${packageVersion(p)}`).join(', ')}`,
   ];
+  if (pinned !== undefined) {
+    const how = pinned ? 'client processes on core 0, server processes on core 1 (taskset)' : 'none (taskset missing, fewer than 2 cores, or --no-pin)';
+    lines.push(`- pinning: ${how}`);
+  }
+  lines.push(`- packages: ${PACKAGES.map((p) => `${p} ${packageVersion(p)}`).join(', ')}`);
   return lines.join('\n');
 }
