@@ -40,15 +40,15 @@ export interface PhaseFigures {
   readonly frontAttemptsPerRequest: number;
 }
 
-/** Figures of the calls started in [fromMs, toMs) (optionally of one method only). */
-export function phaseFigures(calls: Calls, fromMs: number, toMs: number, deadlineMs: number, method?: number): PhaseFigures {
+/** Figures of the calls started in [fromMs, toMs) (optionally only those `only` picks by index). */
+export function phaseFigures(calls: Calls, fromMs: number, toMs: number, deadlineMs: number, only?: (i: number) => boolean): PhaseFigures {
   let requests = 0;
   let bottom = 0;
   let front = 0;
   const good: number[] = [];
   for (let i = 0; i < calls.at.length; i++) {
     const t = calls.at[i];
-    if (t < fromMs || t >= toMs || (method !== undefined && calls.method[i] !== method)) continue;
+    if (t < fromMs || t >= toMs || (only !== undefined && !only(i))) continue;
     requests++;
     bottom += calls.bottomAttempts[i];
     front += calls.frontAttempts[i];

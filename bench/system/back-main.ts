@@ -21,6 +21,8 @@ let random = seededRandom(1);
 const executions = new ExecutionCounter();
 const events = new EventCounter();
 const stallTimers: NodeJS.Timeout[] = [];
+/** Work finished for a caller that had gone meanwhile (cancelled, deadline passed, hedge lost). */
+let wasted = 0;
 
 function handler(method: MethodName): Handler {
   return async (call: grpc.ServerUnaryCall<Buffer, Buffer>): Promise<Outcome> => {
@@ -28,6 +30,7 @@ function handler(method: MethodName): Handler {
     const v = verdict(faults, method, Date.now() - startAt, random);
     if ('fail' in v) return { fail: v.fail };
     const worked = await pool.run(workMs * v.workFactor, () => call.cancelled);
+    if (worked && call.cancelled) wasted++;
     return worked ? { response: call.request } : { fail: 'cancelled' };
   };
 }
@@ -54,12 +57,13 @@ serveParent({
     random = seededRandom(message.seed as number);
     executions.clear();
     events.clear();
+    wasted = 0;
     for (const f of faults) {
       if (f.kind === 'stall') stallTimers.push(setTimeout(() => stall(f.ms), Math.max(0, startAt + f.atMs - Date.now())));
     }
     return {};
   },
   read() {
-    return { executions: executions.toPairs(), done: pool.done, skipped: pool.skipped, events: events.counts() };
+    return { executions: executions.toPairs(), done: pool.done, skipped: pool.skipped, wasted, events: events.counts() };
   },
 });

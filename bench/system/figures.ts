@@ -27,7 +27,9 @@ export interface CellFigures {
   readonly after?: PhaseFigures;
   /** The window after its first second: attempts once the first calls have failed. */
   readonly faultSettled: PhaseFigures;
-  readonly byMethod?: Readonly<Record<MethodName, PhaseFigures>>;
+  /** The whole run per method, and per call class (each present when the run had more than one). */
+  readonly byMethod?: Readonly<Partial<Record<MethodName, PhaseFigures>>>;
+  readonly byClass?: Readonly<Partial<Record<string, PhaseFigures>>>;
   /** ms from the fault's end to health; null = not recovered by the end; undefined = the fault does not end. */
   readonly recoveryMs: number | null | undefined;
   readonly statusMix: Readonly<Record<string, number>>;
@@ -45,12 +47,12 @@ export interface CellFigures {
   readonly generatorLag: { readonly p99Ms: number; readonly maxMs: number };
   /** Our stack's events per tier (ours only; empty otherwise). */
   readonly events: { readonly loadgen: Record<string, number>; readonly front: Record<string, number>; readonly back: Record<string, number> };
-  /** Work the back replicas did, and queued calls they skipped because the caller had gone. */
-  readonly backWork: { readonly done: number; readonly skipped: number };
+  /** Work the back replicas did; queued calls skipped because the caller had gone; work finished after it had gone. */
+  readonly backWork: { readonly done: number; readonly skipped: number; readonly wasted: number };
 }
 
 export interface TierReads {
-  readonly back: readonly { executions: number[]; done: number; skipped: number; events: Record<string, number> }[];
+  readonly back: readonly { executions: number[]; done: number; skipped: number; wasted: number; events: Record<string, number> }[];
   readonly front: { executions: number[]; events: Record<string, number> };
 }
 
@@ -60,6 +62,13 @@ export const RECOVERY_WINDOW_MS = 250;
 export const RECOVERY_SHARE = 0.9;
 /** The settled part of a fault starts this long after its beginning. */
 export const SETTLE_MS = 1000;
+
+/** Figures per name when the calls used more than one of them (undefined otherwise). */
+function splitBy<N extends string>(names: readonly N[], index: readonly number[], figures: (k: number) => PhaseFigures): Partial<Record<N, PhaseFigures>> | undefined {
+  const used = names.map((_, k) => k).filter((k) => index.includes(k));
+  if (used.length < 2) return undefined;
+  return Object.fromEntries(used.map((k) => [names[k], figures(k)])) as Partial<Record<N, PhaseFigures>>;
+}
 
 const codeName = (code: number) => (code < 0 ? 'no answer' : statusName(code));
 
@@ -91,7 +100,7 @@ export function cellFigures(
   };
   const durationMs = durationOf(scenario);
   const { fromMs, toMs } = scenario.window;
-  const phase = (a: number, b: number, method?: number) => phaseFigures(calls, a, b, deadlineMs, method);
+  const phase = (a: number, b: number, only?: (i: number) => boolean) => phaseFigures(calls, a, b, deadlineMs, only);
   const recoveryMs = scenario.recovers
     ? recoveryTime(calls, deadlineMs, {
         faultEndMs: toMs,
@@ -111,9 +120,8 @@ export function cellFigures(
     fault: phase(fromMs, toMs),
     after: toMs < durationMs ? phase(toMs, durationMs) : undefined,
     faultSettled: phase(Math.min(fromMs + SETTLE_MS, toMs), toMs),
-    byMethod: scenario.perMethod
-      ? (Object.fromEntries(METHODS.map((m, k) => [m, phase(0, durationMs, k)])) as Record<MethodName, PhaseFigures>)
-      : undefined,
+    byMethod: splitBy(METHODS, records.method, (k) => phase(0, durationMs, (i) => records.method[i] === k)),
+    byClass: splitBy(records.classes, records.cls, (k) => phase(0, durationMs, (i) => records.cls[i] === k)),
     recoveryMs,
     statusMix: statusMix(calls, deadlineMs, codeName),
     series: {
@@ -125,6 +133,10 @@ export function cellFigures(
     },
     generatorLag: { p99Ms: records.lagP99Ms, maxMs: records.lagMaxMs },
     events: { loadgen: records.events, front: tiers.front.events, back: sumCounts(tiers.back.map((b) => b.events)) },
-    backWork: { done: tiers.back.reduce((s, b) => s + b.done, 0), skipped: tiers.back.reduce((s, b) => s + b.skipped, 0) },
+    backWork: {
+      done: tiers.back.reduce((s, b) => s + b.done, 0),
+      skipped: tiers.back.reduce((s, b) => s + b.skipped, 0),
+      wasted: tiers.back.reduce((s, b) => s + b.wasted, 0),
+    },
   };
 }

@@ -18,6 +18,9 @@ export interface RunRecords {
   /** Scheduled start, ms from the run's start. */
   readonly at: number[];
   readonly method: number[];
+  /** Index into `classes`. */
+  readonly cls: number[];
+  readonly classes: readonly string[];
   /** From the scheduled start to the end of the call, ms. */
   readonly latencyMs: number[];
   /** Status code the client saw (0 = OK). */
@@ -47,6 +50,8 @@ function runOpenLoop(c: Caller, plan: Schedule, startAt: number, deadlineMs: num
       resolve({
         at: Array.from(plan.at, round2),
         method: Array.from(plan.method),
+        cls: Array.from(plan.cls),
+        classes: plan.classes,
         latencyMs,
         code,
         lagP99Ms: round2(quantile(lags, 0.99) || 0),
@@ -60,7 +65,7 @@ function runOpenLoop(c: Caller, plan: Schedule, startAt: number, deadlineMs: num
         const scheduled = plan.at[i];
         lag[i] = now - scheduled;
         pending++;
-        const settings = { deadline: startAt + scheduled + deadlineMs };
+        const settings = { deadline: startAt + scheduled + deadlineMs, callClass: plan.classes[plan.cls[i]] };
         c.call(METHODS[plan.method[i]], encodeRequest(idBase + i), settings, (failure) => {
           latencyMs[i] = round2(performance.now() - perfStart - scheduled);
           code[i] = failure ? failure.code : grpc.status.OK;

@@ -102,14 +102,14 @@ function statusTable(run: SystemRun, scenario: Scenario): string {
   return table(['variant', 'calls', ...columns], rows);
 }
 
-function methodTable(run: SystemRun, scenario: Scenario): string {
+function splitTable(run: SystemRun, scenario: Scenario, key: 'byMethod' | 'byClass', name: string): string {
   const rows: string[][] = [];
   for (const c of cellsOf(run, scenario)) {
-    for (const [method, f] of Object.entries(c.byMethod ?? {}) as [string, PhaseFigures][]) {
-      rows.push([labelOf(run, c.variant), method, fmtInt(f.requests), pct(f.successRatio), fmt(f.bottomAttemptsPerRequest, 2), fmt(f.frontAttemptsPerRequest, 2)]);
+    for (const [part, f] of Object.entries(c[key] ?? {}) as [string, PhaseFigures][]) {
+      rows.push([labelOf(run, c.variant), part, fmtInt(f.requests), pct(f.successRatio), ms(f.p99), fmt(f.bottomAttemptsPerRequest, 2), fmt(f.frontAttemptsPerRequest, 2)]);
     }
   }
-  return table(['variant', 'method', 'calls', 'success', 'back attempts / call', 'front attempts / call'], rows, 2);
+  return table(['variant', name, 'calls', 'success', 'p99 ms', 'back attempts / call', 'front attempts / call'], rows, 2);
 }
 
 function eventsTable(run: SystemRun, scenario: Scenario): string | undefined {
@@ -122,6 +122,18 @@ function eventsTable(run: SystemRun, scenario: Scenario): string | undefined {
     }
   }
   return rows.length > 0 ? table(['variant', 'tier', 'events'], rows, 3) : undefined;
+}
+
+/** How late the generator started calls, and what the back replicas did with their work. */
+function processTable(run: SystemRun, scenario: Scenario): string {
+  const rows = cellsOf(run, scenario).map((c) => [
+    labelOf(run, c.variant),
+    `${fmt(c.generatorLag.p99Ms)} / ${fmt(c.generatorLag.maxMs)}`,
+    fmtInt(c.backWork.done),
+    fmtInt(c.backWork.wasted),
+    fmtInt(c.backWork.skipped),
+  ]);
+  return table(['variant', 'generator lag p99 / max ms', 'back work done', '… of it for a caller already gone', 'queued calls skipped (caller gone)'], rows);
 }
 
 function targetsTable(targets: readonly TargetRow[]): string {
@@ -196,7 +208,9 @@ export function systemMarkdown(input: ReportInput): string {
   }
   for (const s of run.scenarios) {
     out.push('', `## ${s.title}`, '', `\`${s.id}\`: ${s.description}`, '', scenarioTable(run, s), '', '**Status mix:**', '', statusTable(run, s));
-    if (s.perMethod) out.push('', '**Per method:**', '', methodTable(run, s));
+    if (cellsOf(run, s).some((c) => c.byMethod)) out.push('', '**Per method:**', '', splitTable(run, s, 'byMethod', 'method'));
+    if (cellsOf(run, s).some((c) => c.byClass)) out.push('', '**Per call class:**', '', splitTable(run, s, 'byClass', 'class'));
+    out.push('', '**Load generator and back work:**', '', processTable(run, s));
     const events = eventsTable(run, s);
     if (events) out.push('', '**Events of our stack** (counts per tier, per-call events left out):', '', events);
     for (const plot of input.plots.get(s.id) ?? []) out.push('', `![${plot.caption}](${input.plotsDir}/${plot.file})`);

@@ -10,6 +10,7 @@ export interface ScenarioPhase {
   /** Offered load as a multiple of the measured capacity. */
   readonly load: number;
   readonly lookupShare?: number;
+  readonly classShares?: Readonly<Record<string, number>>;
 }
 
 export interface Scenario {
@@ -23,8 +24,6 @@ export interface Scenario {
   readonly window: { readonly fromMs: number; readonly toMs: number };
   /** Whether the fault ends (a recovery time is measured), or lasts the whole run. */
   readonly recovers: boolean;
-  /** Figures per method as well (the bug scenario: Work is healthy, Lookup is the bug). */
-  readonly perMethod?: boolean;
 }
 
 /** Load outside overload: half the capacity, so queueing is light and faults are what show. */
@@ -62,13 +61,13 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'stragglers',
     title: '(c) stragglers and a stall',
     description:
-      '2 % of the calls to back replica 0 do 10× the work (stragglers), and replica 0 stops for 300 ms at 10 s (a stop-the-world pause).',
-    phases: [{ durationMs: 20_000, load: NORMAL_LOAD }],
+      '2 % of the calls to back replica 0 do 10× the work (stragglers), and replica 0 stops for 300 ms at 15 s (a stop-the-world pause). 30 s, for enough calls to read a p99.9.',
+    phases: [{ durationMs: 30_000, load: NORMAL_LOAD }],
     faults: [
-      { kind: 'slow', share: 0.02, factor: 10, fromMs: 0, toMs: 20_000, replicas: [0] },
-      { kind: 'stall', atMs: 10_000, ms: 300, replicas: [0] },
+      { kind: 'slow', share: 0.02, factor: 10, fromMs: 0, toMs: 30_000, replicas: [0] },
+      { kind: 'stall', atMs: 15_000, ms: 300, replicas: [0] },
     ],
-    window: { fromMs: 10_000, toMs: 10_300 },
+    window: { fromMs: 15_000, toMs: 15_300 },
     recovers: true,
   },
   {
@@ -82,7 +81,6 @@ export const SCENARIOS: readonly Scenario[] = [
     ],
     window: { fromMs: 0, toMs: 12_000 },
     recovers: false,
-    perMethod: true,
   },
 ];
 
@@ -104,7 +102,7 @@ export function scaleScenario(scenario: Scenario, factor: number): Scenario {
 
 /** The load generator's phases: loads turned into calls per second. */
 export function loadPhases(scenario: Scenario, capacity: number): LoadPhase[] {
-  return scenario.phases.map((p) => ({ durationMs: p.durationMs, rate: p.load * capacity, lookupShare: p.lookupShare }));
+  return scenario.phases.map((p) => ({ durationMs: p.durationMs, rate: p.load * capacity, lookupShare: p.lookupShare, classShares: p.classShares }));
 }
 
 /** Scenarios picked by `--scenarios a,b` in table order (all when none given). */

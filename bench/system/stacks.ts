@@ -2,9 +2,17 @@ import * as grpc from '@grpc/grpc-js';
 import { createClientFactory } from 'nice-grpc';
 import { retryMiddleware } from 'nice-grpc-client-middleware-retry';
 import { deadlineMiddleware } from 'nice-grpc-client-middleware-deadline';
-import { PublicError, clientInterceptors, serverInterceptors, wrapService, type ClientStack, type EventHandler } from '../../src/index';
+import {
+  PublicError,
+  clientInterceptors,
+  serverInterceptors,
+  withResilience,
+  wrapService,
+  type ClientStack,
+  type EventHandler,
+} from '../../src/index';
 import { SERVICE_NAME, SystemService, type MethodName } from './service';
-import { optionSetOf, type SystemVariant } from './variants';
+import { optionSetOf, type OptionSet, type SystemVariant } from './variants';
 
 /**
  * How each variant's services call and serve, in one place: the load generator and the front
@@ -52,6 +60,8 @@ export interface CallSettings {
   readonly deadline?: number;
   /** The incoming call a front's outgoing call serves. */
   readonly parent?: grpc.ServerUnaryCall<Buffer, Buffer>;
+  /** The load generator's class of the call (see `LoadPhase.classShares`). */
+  readonly callClass?: string;
 }
 
 export interface Caller {
@@ -70,9 +80,12 @@ const GrpcClientConstructor = grpc.makeGenericClientConstructor(SystemService, '
 function grpcCaller(variant: SystemVariant, target: string, roundRobin: boolean, onEvent: EventHandler | undefined): Caller {
   const options: grpc.ClientOptions = { 'grpc.service_config': JSON.stringify(serviceConfig(variant, roundRobin)) };
   let stack: ClientStack | undefined;
+  let perClass: OptionSet['perClass'];
   if (variant.stack === 'ours') {
-    stack = clientInterceptors({ ...optionSetOf(variant).client, service: SystemService, onEvent });
+    const set = optionSetOf(variant);
+    stack = clientInterceptors({ ...set.client, service: SystemService, onEvent });
     options.interceptors = stack;
+    perClass = set.perClass;
   }
   const client = new GrpcClientConstructor(target, grpc.credentials.createInsecure(), options);
   // Ours propagates deadline and cancellation through the call context; the others through `parent`.
@@ -82,7 +95,10 @@ function grpcCaller(variant: SystemVariant, target: string, roundRobin: boolean,
       const callOptions: grpc.CallOptions = {};
       if (settings.deadline !== undefined) callOptions.deadline = settings.deadline;
       if (usesParent && settings.parent) callOptions.parent = settings.parent;
-      client[method](request, new grpc.Metadata(), callOptions, (err, response) => done(err ?? null, response));
+      const perCall = settings.callClass === undefined ? undefined : perClass?.[settings.callClass];
+      client[method](request, new grpc.Metadata(), perCall ? withResilience(callOptions, perCall) : callOptions, (err, response) =>
+        done(err ?? null, response),
+      );
     },
     close() {
       stack?.dispose();

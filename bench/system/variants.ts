@@ -1,4 +1,4 @@
-import type { ClientStackOptions, ServerStackOptions } from '../../src/index';
+import type { ClientStackOptions, ResilienceCallOptions, ServerStackOptions } from '../../src/index';
 
 /**
  * The variants of the system benchmark. Every service of a variant's topology (load generator,
@@ -25,6 +25,8 @@ export interface OptionSet {
   readonly client?: Omit<ClientStackOptions, 'service' | 'onEvent'>;
   /** serverInterceptors options at the front and at the back replicas. */
   readonly server?: Omit<ServerStackOptions, 'onEvent'>;
+  /** Per-call settings (`withResilience`) the load generator gives the calls of each class. */
+  readonly perClass?: Readonly<Record<string, ResilienceCallOptions>>;
 }
 
 export const OPTION_SETS: Readonly<Record<string, OptionSet>> = {

@@ -70,6 +70,20 @@ describe('system benchmark harness', () => {
     expect(schedule([{ durationMs: 1000, rate: 0 }], seededRandom(1)).at).toHaveLength(0);
   });
 
+  it('draws call classes from each phase’s shares, the rest default', () => {
+    const phases = [
+      { durationMs: 5000, rate: 200 },
+      { durationMs: 5000, rate: 2000, classShares: { sheddable: 0.9 } },
+    ];
+    const plan = schedule(phases, seededRandom(7));
+    expect(plan.classes).toEqual(['default', 'sheddable']);
+    const spike = Array.from(plan.cls).filter((_, i) => plan.at[i] >= 5000);
+    expect(Array.from(plan.cls).filter((c, i) => c === 1 && plan.at[i] < 5000)).toHaveLength(0);
+    const share = spike.filter((c) => c === 1).length / spike.length;
+    expect(share).toBeGreaterThan(0.88);
+    expect(share).toBeLessThan(0.92);
+  });
+
   it('applies faults by time, method and replica', () => {
     const faults: Fault[] = [
       { kind: 'bug', method: 'lookup', fromMs: 0, toMs: 1000 },
@@ -97,8 +111,9 @@ describe('system benchmark harness', () => {
     const quick = scaleScenario(stragglers, 0.25);
     expect(durationOf(quick)).toBe(durationOf(stragglers) / 4);
     expect(quick.window.fromMs).toBe(stragglers.window.fromMs / 4);
-    const stall = quick.faults.find((f) => f.kind === 'stall');
-    expect(stall).toEqual({ kind: 'stall', atMs: 2500, ms: 300, replicas: [0] });
+    const stallOf = (s: typeof stragglers) => s.faults.find((f) => f.kind === 'stall') as { atMs: number; ms: number };
+    expect(stallOf(quick).atMs).toBe(stallOf(stragglers).atMs / 4);
+    expect(stallOf(quick).ms).toBe(stallOf(stragglers).ms);
     const overload = SCENARIOS.find((s) => s.id === 'overload-4x')!;
     expect(loadPhases(overload, 100).map((p) => p.rate)).toEqual([50, 400, 50]);
     // Every scenario's window lies inside its run.
