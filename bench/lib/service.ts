@@ -6,9 +6,10 @@ import * as grpc from '@grpc/grpc-js';
  */
 const identity = (value: Buffer): Buffer => value;
 
-function unaryMethod(name: string) {
+/** A unary method of `service` whose messages are raw bytes (identity serialisation). */
+export function rawUnaryMethod(service: string, name: string) {
   return {
-    path: `/bench.v1.EchoService/${name}`,
+    path: `/${service}/${name}`,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: identity,
@@ -21,9 +22,9 @@ function unaryMethod(name: string) {
 
 /** `Echo` is the measured method; the soak also calls `Lookup` and `Flaky` (separate breaker keys). */
 export const BenchService = {
-  echo: unaryMethod('Echo'),
-  lookup: unaryMethod('Lookup'),
-  flaky: unaryMethod('Flaky'),
+  echo: rawUnaryMethod('bench.v1.EchoService', 'Echo'),
+  lookup: rawUnaryMethod('bench.v1.EchoService', 'Lookup'),
+  flaky: rawUnaryMethod('bench.v1.EchoService', 'Flaky'),
 } satisfies grpc.ServiceDefinition;
 
 export type BenchMethod = keyof typeof BenchService;

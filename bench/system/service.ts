@@ -1,4 +1,5 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { rawUnaryMethod } from '../lib/service';
 
 /**
  * The system benchmark's service, the same at the front and at the back: `Work` is the main
@@ -6,32 +7,20 @@ import * as grpc from '@grpc/grpc-js';
  * raw bytes whose first four carry the client request id, forwarded unchanged by the front, so
  * each tier can count its executions per client request.
  */
-const identity = (value: Buffer): Buffer => value;
-
 export const METHODS = ['work', 'lookup'] as const;
 export type MethodName = (typeof METHODS)[number];
 
+export const SERVICE_NAME = 'bench.v1.SystemService';
+
 function unaryMethod(name: string) {
-  return {
-    path: `/bench.v1.SystemService/${name}`,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-    originalName: name.charAt(0).toLowerCase() + name.slice(1),
-    // As proto-loader exposes `option idempotency_level = IDEMPOTENT;`: both methods are reads.
-    options: { idempotency_level: 'IDEMPOTENT' },
-  };
+  // As proto-loader exposes `option idempotency_level = IDEMPOTENT;`: both methods are reads.
+  return { ...rawUnaryMethod(SERVICE_NAME, name), options: { idempotency_level: 'IDEMPOTENT' } };
 }
 
 export const SystemService = {
   work: unaryMethod('Work'),
   lookup: unaryMethod('Lookup'),
 } satisfies grpc.ServiceDefinition;
-
-export const SERVICE_NAME = 'bench.v1.SystemService';
 
 const REQUEST_BYTES = 32;
 
