@@ -46,12 +46,18 @@ function positiveNumber(flag: string, value: string | undefined): number {
 }
 
 function list(flag: string, value: string | undefined): string[] {
-  const items = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const items = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new Error(`${flag} takes a comma-separated list; got ${JSON.stringify(value)}`);
   return items;
 }
 
-export function parseSystemArgs(argv: readonly string[], command = `npm run bench:system${argv.length ? ` -- ${argv.join(' ')}` : ''}`): SystemConfig {
+export function parseSystemArgs(
+  argv: readonly string[],
+  command = `npm run bench:system${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+): SystemConfig {
   let quick = false;
   let commit = false;
   let scenarioIds: string[] | undefined;

@@ -46,7 +46,11 @@ export interface CellFigures {
   };
   readonly generatorLag: { readonly p99Ms: number; readonly maxMs: number };
   /** Our stack's events per tier (ours only; empty otherwise). */
-  readonly events: { readonly loadgen: Record<string, number>; readonly front: Record<string, number>; readonly back: Record<string, number> };
+  readonly events: {
+    readonly loadgen: Record<string, number>;
+    readonly front: Record<string, number>;
+    readonly back: Record<string, number>;
+  };
   /** Work the back replicas did; queued calls skipped because the caller had gone; work finished after it had gone. */
   readonly backWork: { readonly done: number; readonly skipped: number; readonly wasted: number };
 }
@@ -64,7 +68,11 @@ export const RECOVERY_SHARE = 0.9;
 export const SETTLE_MS = 1000;
 
 /** Figures per name when the calls used more than one of them (undefined otherwise). */
-function splitBy<N extends string>(names: readonly N[], index: readonly number[], figures: (k: number) => PhaseFigures): Partial<Record<N, PhaseFigures>> | undefined {
+function splitBy<N extends string>(
+  names: readonly N[],
+  index: readonly number[],
+  figures: (k: number) => PhaseFigures,
+): Partial<Record<N, PhaseFigures>> | undefined {
   const used = names.map((_, k) => k).filter((k) => index.includes(k));
   if (used.length < 2) return undefined;
   return Object.fromEntries(used.map((k) => [names[k], figures(k)])) as Partial<Record<N, PhaseFigures>>;

@@ -14,9 +14,8 @@ export async function systemBenchmark(argv: readonly string[], command?: string)
   const config = parseSystemArgs(argv, command);
   const started = new Date();
   const machine = machineBlock(config.command, undefined, started);
-  log(
-    `${config.scenarios.length} scenario(s) × ${config.variants.length} variant(s)${config.quick ? ' (quick)' : ''}; report → ${path.relative(REPO_ROOT, config.outDir)}`,
-  );
+  const what = `${config.scenarios.length} scenario(s) × ${config.variants.length} variant(s)${config.quick ? ' (quick)' : ''}`;
+  log(`${what}; report → ${path.relative(REPO_ROOT, config.outDir)}`);
   const run = await runSystem(config, log);
   const written = writeSystemReport(run, config, machine, started);
   console.log(`\nsystem benchmark summary\n${systemSummary(run)}\n`);

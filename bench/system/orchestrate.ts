@@ -91,7 +91,8 @@ async function calibrate(config: SystemConfig, log: (line: string) => void): Pro
     await closed(Math.min(1000, config.calibrateMs));
     const r = await closed(config.calibrateMs);
     const capacity = ((r.calls - r.errors) * 1000) / r.elapsedMs;
-    log(`capacity: ${capacity.toFixed(0)} calls/s measured (nominal ${nominal}); ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
+    const errors = `${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`;
+    log(`capacity: ${capacity.toFixed(0)} calls/s measured (nominal ${nominal}); ${errors}`);
     return { capacity, nominal, saturatedP50Ms: (r.p50Us ?? NaN) / 1000, measured: true };
   } finally {
     await closeTopology(t);
@@ -103,9 +104,7 @@ async function runCell(scenario: Scenario, variant: SystemVariant, capacity: num
   try {
     await warmUp(t, WARMUP_LOAD * capacity, config);
     const startAt = Date.now() + 300;
-    await Promise.all(
-      t.backs.map((b, r) => b.request('plan', { startAt, faults: faultsForReplica(scenario.faults, r), seed: 1000 + r })),
-    );
+    await Promise.all(t.backs.map((b, r) => b.request('plan', { startAt, faults: faultsForReplica(scenario.faults, r), seed: 1000 + r })));
     await t.front.request('reset');
     const records = await t.loadgen.request<RunRecords>('run', {
       startAt,
@@ -143,9 +142,10 @@ export async function runSystem(config: SystemConfig, log: (line: string) => voi
       try {
         const cell = await runCell(scenario, variant, calibration.capacity, config);
         cells.push(cell);
+        const recovery = cell.recoveryMs === undefined ? '–' : cell.recoveryMs === null ? 'none' : `${cell.recoveryMs} ms`;
         log(
           `[${done}/${total}] ${scenario.id} ${variant.id}: goodput ${cell.all.goodput.toFixed(0)}/s, p99 ${cell.all.p99.toFixed(1)} ms, ` +
-            `bottom attempts/request ${cell.all.bottomAttemptsPerRequest.toFixed(2)}, recovery ${cell.recoveryMs === undefined ? '–' : cell.recoveryMs === null ? 'none' : `${cell.recoveryMs} ms`}`,
+            `back attempts/call ${cell.all.bottomAttemptsPerRequest.toFixed(2)}, recovery ${recovery}`,
         );
       } catch (e) {
         const reason = (e as Error).message.split('\n')[0];
@@ -160,5 +160,9 @@ export async function runSystem(config: SystemConfig, log: (line: string) => voi
     slots: config.slots,
     workMs: config.workMs,
     timeScale: config.timeScale,
-    scenarios: config.scenarios, variants: config.variants, cells, failed };
+    scenarios: config.scenarios,
+    variants: config.variants,
+    cells,
+    failed,
+  };
 }

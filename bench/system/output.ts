@@ -33,7 +33,10 @@ export function writeSystemReport(run: SystemRun, config: SystemConfig, machine:
   const markdown = systemMarkdown({
     run,
     machine,
-    loadAtEnd: os.loadavg().map((l) => l.toFixed(2)).join(' / '),
+    loadAtEnd: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / '),
     minutes: (Date.now() - started.getTime()) / 60_000,
     plots,
     plotsDir: PLOTS_DIR,

@@ -33,7 +33,9 @@ function overload(factor: number): Scenario {
   return {
     id: `overload-${factor}x`,
     title: `(b) overload at ${factor}× capacity`,
-    description: `Offered load rises from ${NORMAL_LOAD}× to ${factor}× the measured capacity for 8 s, then falls back for 12 s (longer than a breaker's reset window, so its recovery shows).`,
+    description:
+      `Offered load rises from ${NORMAL_LOAD}× to ${factor}× the measured capacity for 8 s, then falls back for 12 s ` +
+      "(longer than a breaker's reset window, so its recovery shows).",
     phases: [
       { durationMs: 3000, load: NORMAL_LOAD },
       { durationMs: 8000, load: factor },
@@ -61,7 +63,8 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'stragglers',
     title: '(c) stragglers and a stall',
     description:
-      '2 % of the calls to back replica 0 do 10× the work (stragglers), and replica 0 stops for 300 ms at 15 s (a stop-the-world pause). 30 s, for enough calls to read a p99.9.',
+      '2 % of the calls to back replica 0 do 10× the work (stragglers), and replica 0 stops for 300 ms at 15 s ' +
+      '(a stop-the-world pause). 30 s, for enough calls to read a p99.9.',
     phases: [{ durationMs: 30_000, load: NORMAL_LOAD }],
     faults: [
       { kind: 'slow', share: 0.02, factor: 10, fromMs: 0, toMs: 30_000, replicas: [0] },
@@ -73,7 +76,8 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'bug',
     title: '(d) a deterministic bug in one method',
-    description: '20 % of the calls go to Lookup, which fails with INTERNAL every time at the back; 1 % of Work calls fail UNAVAILABLE (transient).',
+    description:
+      '20 % of the calls go to Lookup, which fails with INTERNAL every time at the back; 1 % of Work calls fail UNAVAILABLE (transient).',
     phases: [{ durationMs: 12_000, load: NORMAL_LOAD, lookupShare: 0.2 }],
     faults: [
       { kind: 'bug', method: 'lookup', fromMs: 0, toMs: 12_000 },
@@ -102,7 +106,12 @@ export function scaleScenario(scenario: Scenario, factor: number): Scenario {
 
 /** The load generator's phases: loads turned into calls per second. */
 export function loadPhases(scenario: Scenario, capacity: number): LoadPhase[] {
-  return scenario.phases.map((p) => ({ durationMs: p.durationMs, rate: p.load * capacity, lookupShare: p.lookupShare, classShares: p.classShares }));
+  return scenario.phases.map((p) => ({
+    durationMs: p.durationMs,
+    rate: p.load * capacity,
+    lookupShare: p.lookupShare,
+    classShares: p.classShares,
+  }));
 }
 
 /** Scenarios picked by `--scenarios a,b` in table order (all when none given). */

@@ -101,6 +101,19 @@ export interface LineChart {
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const px = (v: number) => Number(v.toFixed(1));
 
+type Attributes = Readonly<Record<string, string | number | undefined>>;
+
+/** One SVG element: attributes escaped (undefined ones left out), text content escaped. */
+export function element(name: string, attributes: Attributes, text?: string): string {
+  const attrs = Object.entries(attributes)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ` ${k}="${escape(String(typeof v === 'number' ? px(v) : v))}"`)
+    .join('');
+  return text === undefined ? `<${name}${attrs}/>` : `<${name}${attrs}>${escape(text)}</${name}>`;
+}
+
+const DASH = '6 4';
+
 /** Renders a chart as a standalone SVG document. */
 export function lineChartSvg(chart: LineChart): string {
   const width = chart.width ?? 760;
@@ -122,52 +135,56 @@ export function lineChartSvg(chart: LineChart): string {
   const y = (log ? logScale : linearScale)([yAxis.min, yAxis.max], [plotBottom, margin.top]);
   const yOf = (v: number) => y(log ? Math.max(v, yAxis.min) : v);
 
-  const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${margin.left}" y="22" font-size="15" font-weight="bold">${escape(chart.title)}</text>`,
-  );
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
+      ' font-family="Helvetica, Arial, sans-serif" font-size="12">',
+    element('rect', { width, height, fill: '#ffffff' }),
+    element('text', { x: margin.left, y: 22, 'font-size': 15, 'font-weight': 'bold' }, chart.title),
+  ];
   for (const band of chart.bands ?? []) {
     const x0 = x(Math.max(band.from, xAxis.min));
     const x1 = x(Math.min(band.to, xAxis.max));
+    const area = { x: x0, y: margin.top, width: Math.max(1, x1 - x0), height: plotBottom - margin.top };
     out.push(
-      `<rect x="${px(x0)}" y="${margin.top}" width="${px(Math.max(1, x1 - x0))}" height="${px(plotBottom - margin.top)}" fill="#f4cccc" fill-opacity="0.6"/>`,
-      `<text x="${px(x0 + 4)}" y="${margin.top + 14}" fill="#990000" font-size="11">${escape(band.label)}</text>`,
+      element('rect', { ...area, fill: '#f4cccc', 'fill-opacity': 0.6 }),
+      element('text', { x: x0 + 4, y: margin.top + 14, fill: '#990000', 'font-size': 11 }, band.label),
     );
   }
   for (const t of yAxis.ticks) {
-    const ty = px(y(t));
     out.push(
-      `<line x1="${margin.left}" x2="${px(plotRight)}" y1="${ty}" y2="${ty}" stroke="#e0e0e0"/>`,
-      `<text x="${margin.left - 6}" y="${ty + 4}" text-anchor="end" fill="#444">${formatTick(t)}</text>`,
+      element('line', { x1: margin.left, x2: plotRight, y1: y(t), y2: y(t), stroke: '#e0e0e0' }),
+      element('text', { x: margin.left - 6, y: y(t) + 4, 'text-anchor': 'end', fill: '#444' }, formatTick(t)),
     );
   }
   for (const t of xAxis.ticks) {
-    const tx = px(x(t));
     out.push(
-      `<line x1="${tx}" x2="${tx}" y1="${plotBottom}" y2="${plotBottom + 5}" stroke="#444"/>`,
-      `<text x="${tx}" y="${plotBottom + 18}" text-anchor="middle" fill="#444">${formatTick(t)}</text>`,
+      element('line', { x1: x(t), x2: x(t), y1: plotBottom, y2: plotBottom + 5, stroke: '#444' }),
+      element('text', { x: x(t), y: plotBottom + 18, 'text-anchor': 'middle', fill: '#444' }, formatTick(t)),
     );
   }
+  const yLabel = `${chart.yLabel}${log ? ' (log scale)' : ''}`;
   out.push(
-    `<line x1="${margin.left}" x2="${px(plotRight)}" y1="${plotBottom}" y2="${plotBottom}" stroke="#444"/>`,
-    `<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${plotBottom}" stroke="#444"/>`,
-    `<text x="${px((margin.left + plotRight) / 2)}" y="${height - 10}" text-anchor="middle" fill="#222">${escape(chart.xLabel)}</text>`,
-    `<text transform="translate(16 ${px((margin.top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle" fill="#222">${escape(chart.yLabel)}${log ? ' (log scale)' : ''}</text>`,
+    element('line', { x1: margin.left, x2: plotRight, y1: plotBottom, y2: plotBottom, stroke: '#444' }),
+    element('line', { x1: margin.left, x2: margin.left, y1: margin.top, y2: plotBottom, stroke: '#444' }),
+    element('text', { x: (margin.left + plotRight) / 2, y: height - 10, 'text-anchor': 'middle', fill: '#222' }, chart.xLabel),
+    element(
+      'text',
+      { transform: `translate(16 ${px((margin.top + plotBottom) / 2)}) rotate(-90)`, 'text-anchor': 'middle', fill: '#222' },
+      yLabel,
+    ),
   );
   chart.series.forEach((s, i) => {
+    const dash = s.dashed ? DASH : undefined;
     const d = pathData(xs, s.values, x, yOf);
-    if (d) {
+    if (d)
       out.push(
-        `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+        element('path', { d, fill: 'none', stroke: s.color, 'stroke-width': 2, 'stroke-linejoin': 'round', 'stroke-dasharray': dash }),
       );
-    }
     const ly = margin.top + 8 + i * 20;
     const lx = plotRight + 20;
     out.push(
-      `<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
-      `<text x="${lx + 30}" y="${ly + 4}" fill="#222">${escape(s.label)}</text>`,
+      element('line', { x1: lx, x2: lx + 24, y1: ly, y2: ly, stroke: s.color, 'stroke-width': 3, 'stroke-dasharray': dash }),
+      element('text', { x: lx + 30, y: ly + 4, fill: '#222' }, s.label),
     );
   });
   out.push('</svg>');

@@ -27,7 +27,10 @@ interface Check {
 }
 
 const ours = (run: SystemRun) => run.variants.filter((v) => v.stack === 'ours');
-const cellOf = (run: SystemRun, scenario: string, variant: string) => run.cells.find((c) => c.scenario === scenario && c.variant === variant);
+const cellOf = (run: SystemRun, scenario: string, variant: string) =>
+  run.cells.find((c) => c.scenario === scenario && c.variant === variant);
+/** A verdict on a figure, or none when the figure is missing (NaN: nothing to judge). */
+const judged = (x: number, ok: (x: number) => boolean) => (Number.isFinite(x) ? ok(x) : undefined);
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 
 function resetWindowMs(variant: SystemVariant): number {
@@ -37,7 +40,9 @@ function resetWindowMs(variant: SystemVariant): number {
 
 /** Goodput of a cell against every other variant's in the same scenario. */
 function goodputLead(cell: CellFigures, run: SystemRun): { figure: string; met?: boolean } {
-  const others = run.cells.filter((c) => c.scenario === cell.scenario && c.variant !== cell.variant && !ours(run).some((v) => v.id === c.variant));
+  const others = run.cells.filter(
+    (c) => c.scenario === cell.scenario && c.variant !== cell.variant && !ours(run).some((v) => v.id === c.variant),
+  );
   if (others.length === 0) return { figure: `${cell.all.goodput.toFixed(1)}/s (no other variant ran)` };
   const best = others.reduce((a, b) => (b.all.goodput > a.all.goodput ? b : a));
   const bare = others.find((c) => c.variant === BASELINE_VARIANT);
@@ -51,7 +56,10 @@ const CHECKS: readonly Check[] = [
     issue: '17',
     target: 'outage: back attempts per call ≤ 1.1 once the first calls have failed',
     scenario: 'outage',
-    judge: (c) => ({ figure: `${f2(c.faultSettled.bottomAttemptsPerRequest)} (fault window after its first second)`, met: c.faultSettled.bottomAttemptsPerRequest <= 1.1 }),
+    judge: (c) => ({
+      figure: `${f2(c.faultSettled.bottomAttemptsPerRequest)} (fault window after its first second)`,
+      met: judged(c.faultSettled.bottomAttemptsPerRequest, (x) => x <= 1.1),
+    }),
   },
   {
     issue: '17',
@@ -80,7 +88,10 @@ const CHECKS: readonly Check[] = [
     judge: (c) => {
       const lookup = c.byMethod?.lookup;
       if (!lookup) return { figure: '–' };
-      return { figure: `${f2(lookup.bottomAttemptsPerRequest)} executions of Lookup per call`, met: lookup.bottomAttemptsPerRequest <= 1.0 + 1e-9 };
+      return {
+        figure: `${f2(lookup.bottomAttemptsPerRequest)} executions of Lookup per call`,
+        met: judged(lookup.bottomAttemptsPerRequest, (x) => x <= 1 + 1e-9),
+      };
     },
   },
   {
@@ -89,17 +100,17 @@ const CHECKS: readonly Check[] = [
     scenario: 'bug',
     judge: (c) => {
       const opens = (c.events.loadgen['breaker-open'] ?? 0) + (c.events.front['breaker-open'] ?? 0);
-      return { figure: `${opens} breaker opens (client ${c.events.loadgen['breaker-open'] ?? 0}, front ${c.events.front['breaker-open'] ?? 0})` };
+      return {
+        figure: `${opens} breaker opens (client ${c.events.loadgen['breaker-open'] ?? 0}, front ${c.events.front['breaker-open'] ?? 0})`,
+      };
     },
   },
-  ...['outage', 'overload-2x', 'overload-4x', 'stragglers', 'bug'].map(
-    (scenario): Check => ({
-      issue: '17',
-      target: `${scenario}: goodput ahead of every other variant, never behind bare grpc-js`,
-      scenario,
-      judge: (c, _v, run) => goodputLead(c, run),
-    }),
-  ),
+  ...['outage', 'overload-2x', 'overload-4x', 'stragglers', 'bug'].map((scenario): Check => ({
+    issue: '17',
+    target: `${scenario}: goodput ahead of every other variant, never behind bare grpc-js`,
+    scenario,
+    judge: (c, _v, run) => goodputLead(c, run),
+  })),
   ...['overload-2x', 'overload-4x'].flatMap((scenario): Check[] => [
     {
       issue: '18',
@@ -107,7 +118,10 @@ const CHECKS: readonly Check[] = [
       scenario,
       judge: (c, _v, run) => {
         const share = c.fault.goodput / run.calibration.capacity;
-        return { figure: `${(share * 100).toFixed(0)} % (${c.fault.goodput.toFixed(0)} of ${run.calibration.capacity.toFixed(0)}/s)`, met: share >= 0.9 };
+        return {
+          figure: `${(share * 100).toFixed(0)} % (${c.fault.goodput.toFixed(0)} of ${run.calibration.capacity.toFixed(0)}/s)`,
+          met: share >= 0.9,
+        };
       },
     },
     {
@@ -117,7 +131,10 @@ const CHECKS: readonly Check[] = [
       judge: (c) => {
         const unloaded = c.before?.p99 ?? NaN;
         const ratio = c.fault.p99 / unloaded;
-        return { figure: `${f2(c.fault.p99)} ms vs ${f2(unloaded)} ms unloaded (${f2(ratio)}×)`, met: Number.isFinite(ratio) ? ratio <= 2 : undefined };
+        return {
+          figure: `${f2(c.fault.p99)} ms vs ${f2(unloaded)} ms unloaded (${f2(ratio)}×)`,
+          met: judged(ratio, (r) => r <= 2),
+        };
       },
     },
   ]),

@@ -52,7 +52,14 @@ describe('system benchmark figures', () => {
   });
 
   it('splits figures by method', () => {
-    const calls = callsOf([[0, 5, 0, 1], [10, 5, 13, 3], [20, 5, 13, 3]], [0, 1, 1]);
+    const calls = callsOf(
+      [
+        [0, 5, 0, 1],
+        [10, 5, 13, 3],
+        [20, 5, 13, 3],
+      ],
+      [0, 1, 1],
+    );
     expect(phaseFigures(calls, 0, 1000, DEADLINE, (i) => calls.method[i] === 1).bottomAttemptsPerRequest).toBe(3);
     expect(phaseFigures(calls, 0, 1000, DEADLINE, (i) => calls.method[i] === 0).successRatio).toBe(1);
   });

@@ -12,7 +12,11 @@ import { seededRandom } from '../../bench/lib/random';
 /** A delay the test ends by hand: work finishes when the test says so. */
 function manualDelay() {
   const pending: (() => void)[] = [];
-  return { delay: () => new Promise<void>((resolve) => pending.push(resolve)), finishOne: () => pending.shift()!(), started: () => pending.length };
+  return {
+    delay: () => new Promise<void>((resolve) => pending.push(resolve)),
+    finishOne: () => pending.shift()!(),
+    started: () => pending.length,
+  };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -101,7 +105,10 @@ describe('system benchmark harness', () => {
     const flaky: Fault[] = [{ kind: 'flaky', method: 'work', share: 0.1, fromMs: 0, toMs: 1000 }];
     expect(verdict(flaky, 'work', 1, () => 0.05)).toEqual({ fail: 'unavailable' });
     expect(verdict(flaky, 'lookup', 1, () => 0.05)).toEqual({ workFactor: 1 });
-    const plan = [{ kind: 'stall' as const, atMs: 1, ms: 1, replicas: [0] }, { kind: 'unavailable' as const, fromMs: 0, toMs: 1 }];
+    const plan = [
+      { kind: 'stall' as const, atMs: 1, ms: 1, replicas: [0] },
+      { kind: 'unavailable' as const, fromMs: 0, toMs: 1 },
+    ];
     expect(faultsForReplica(plan, 0)).toHaveLength(2);
     expect(faultsForReplica(plan, 1)).toEqual([plan[1]]);
   });
@@ -142,7 +149,9 @@ describe('system benchmark harness', () => {
   it('names an option set per variant of ours, so a feature is one entry', () => {
     for (const v of SYSTEM_VARIANTS.filter((x) => x.stack === 'ours')) expect(OPTION_SETS[v.optionSet ?? 'default']).toBeDefined();
     expect(optionSetOf(systemVariant('ours'))).toBe(OPTION_SETS.default);
-    expect(() => optionSetOf({ id: 'ours-x', label: 'x', stack: 'ours', optionSet: 'missing' })).toThrow(/names option set missing; known: default/);
+    expect(() => optionSetOf({ id: 'ours-x', label: 'x', stack: 'ours', optionSet: 'missing' })).toThrow(
+      /names option set missing; known: default/,
+    );
     expect(selectSystemVariants(undefined)).toHaveLength(SYSTEM_VARIANTS.length);
   });
 

@@ -17,7 +17,20 @@ describe('system benchmark', () => {
   it('runs a very short outage through real processes for two variants and writes its report and plots', async () => {
     // The outage scenario at 1/20 of its length: 1 s of load, both back replicas down for 250 ms.
     // A long deadline: a loaded machine must not turn the few calls into timeouts.
-    const config = parseSystemArgs(['--scenarios', 'outage', '--variants', 'bare,ours', '--scale', '0.05', '--capacity', '200', '--deadline', '5000', '--out', out]);
+    const config = parseSystemArgs([
+      '--scenarios',
+      'outage',
+      '--variants',
+      'bare,ours',
+      '--scale',
+      '0.05',
+      '--capacity',
+      '200',
+      '--deadline',
+      '5000',
+      '--out',
+      out,
+    ]);
     const run = await runSystem(config, () => undefined);
     expect(run.failed).toEqual([]);
     expect(run.cells.map((c) => c.variant).sort()).toEqual(['bare', 'ours']);

@@ -73,7 +73,14 @@ describe('SVG chart maths', () => {
     const opened = (svg.match(/<(svg|text)\b/g) ?? []).length;
     const closed = (svg.match(/<\/(svg|text)>/g) ?? []).length;
     expect(opened).toBe(closed);
-    const log = lineChartSvg({ title: 'p99', xLabel: 't', yLabel: 'ms', x: [1, 2], series: [{ label: 'a', values: [12, 480], color: '#000' }], yScale: 'log' });
+    const log = lineChartSvg({
+      title: 'p99',
+      xLabel: 't',
+      yLabel: 'ms',
+      x: [1, 2],
+      series: [{ label: 'a', values: [12, 480], color: '#000' }],
+      yScale: 'log',
+    });
     expect(log).toContain('(log scale)');
     expect(log).toContain('>500</text>');
   });
