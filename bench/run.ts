@@ -15,7 +15,10 @@ import { runSoak } from './soak/orchestrate';
 import { soakMarkdown, soakSummary } from './soak/report';
 import { systemBenchmark } from './system/main';
 
-/** `npm run bench`: end-to-end + micro benchmarks by default, or one part (`--system`: the system benchmark); see docs/benchmarks/README.md. */
+/**
+ * `npm run bench`: end-to-end + micro benchmarks by default, or one part (`--system`: the system
+ * benchmark); see docs/benchmarks/README.md.
+ */
 
 const SECTION_ORDER = ['summary', 'e2e-headline', 'e2e', 'micro', 'micro-instructions', 'soak'];
 

@@ -65,7 +65,9 @@ export function machineBlock(command: string, pinned: boolean | undefined, start
     `- Node ${process.version} (${process.platform} ${process.arch}), V8 ${process.versions.v8}`,
   ];
   if (pinned !== undefined) {
-    const how = pinned ? 'client processes on core 0, server processes on core 1 (taskset)' : 'none (taskset missing, fewer than 2 cores, or --no-pin)';
+    const how = pinned
+      ? 'client processes on core 0, server processes on core 1 (taskset)'
+      : 'none (taskset missing, fewer than 2 cores, or --no-pin)';
     lines.push(`- pinning: ${how}`);
   }
   lines.push(`- packages: ${PACKAGES.map((p) => `${p} ${packageVersion(p)}`).join(', ')}`);
