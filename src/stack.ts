@@ -9,7 +9,7 @@ import { deadlineServerInterceptor, type DeadlineServerOptions } from './deadlin
 import { errorTranslationServerInterceptor } from './errors/server-interceptor';
 import type { ErrorTranslationOptions } from './errors/options';
 import type { ErrorLogger } from './errors/logger';
-import { objectOption } from './options/validate';
+import { objectOption } from './internal/validate';
 import { retryClientInterceptor } from './retry/interceptor';
 import type { RetryOptions } from './retry/options';
 import type { ServiceDefinitionLike } from './retry/idempotency';

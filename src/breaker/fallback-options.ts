@@ -1,5 +1,5 @@
 import type { Metadata, ServiceError } from '@grpc/grpc-js';
-import { functionOption, objectOption } from '../options/validate';
+import { functionOption, objectOption } from '../internal/validate';
 import type { EventHandler } from '../telemetry/events';
 import { KEY_OPTION_KEYS, resolveKeyOptions, type BreakerKeyOptions, type ResolvedKeyOptions } from './options';
 

@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { asInterceptingCall, ForwardingCall, type InterceptingCallInterface } from '../internal/forwarding-call';
-import { objectOption } from '../options/validate';
+import { objectOption } from '../internal/validate';
 import type { StatusTable } from '../status/table';
 import { isProbe, REJECTED, type Circuit, type Probe, type Ticket } from './circuit';
 import { BreakerKeys } from './key';

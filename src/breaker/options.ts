@@ -1,4 +1,4 @@
-import { enumOption, functionOption, integerOption, numberOption, stringOption } from '../options/validate';
+import { enumOption, functionOption, integerOption, numberOption, stringOption } from '../internal/validate';
 import { resolveStatusTable, type StatusTable, type StatusTableOptions } from '../status/table';
 import type { EventHandler } from '../telemetry/events';
 

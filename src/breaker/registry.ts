@@ -1,4 +1,4 @@
-import { objectOption } from '../options/validate';
+import { objectOption } from '../internal/validate';
 import { Circuit, type BreakerSnapshot } from './circuit';
 import { resolveBreakerTuning, TUNING_KEYS, type BreakerTuning, type ResolvedBreakerTuning } from './options';
 

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { asServerInterceptingCall, ForwardingServerCall } from '../internal/forwarding-server-call';
-import { deadlineOrInfinity } from '../deadline/time';
+import { deadlineOrInfinity } from '../internal/time';
 import type { PartialServerStatus } from '../internal/grpc-types';
 import { readIncomingTrace } from '../trace/incoming';
 import { resolveTraceOptions, type ResolvedTraceOptions, type TraceOptions } from '../trace/options';

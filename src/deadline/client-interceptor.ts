@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { CancelReason } from '../context/call-context';
 import { callContextStorage, type CancellableContext } from '../context/scope';
 import { resilienceCallOptions } from '../options/call-options';
-import { functionOption, objectOption } from '../options/validate';
+import { functionOption, objectOption } from '../internal/validate';
 import { localFailureStatus } from '../status/local-failure';
 import { emitSafely } from '../telemetry/emit';
 import type { EventHandler } from '../telemetry/events';
@@ -10,7 +10,7 @@ import { effectiveDeadline, describeBinding } from './effective';
 import { asInterceptingCall, ForwardingCall, type InterceptingCallInterface } from '../internal/forwarding-call';
 import { LocallyFailedCall } from '../internal/locally-failed-call';
 import { DeadlinePolicies, POLICY_FIELDS, policyFields, type DeadlineOverrides, type DeadlinePolicy } from './policy';
-import { deadlineMs } from './time';
+import { deadlineMs } from '../internal/time';
 
 export interface DeadlineClientOptions extends DeadlineOverrides {
   /**

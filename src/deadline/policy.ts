@@ -1,5 +1,5 @@
-import { booleanOption, numberOption, objectOption } from '../options/validate';
-import { MAX_TIMEOUT_MS, serviceOf } from './time';
+import { booleanOption, numberOption, objectOption } from '../internal/validate';
+import { MAX_TIMEOUT_MS, serviceOf } from '../internal/time';
 
 /** The deadline rules for one call; each field can be set globally, per service or method, and per call. */
 export interface DeadlinePolicy {

@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { callContextStorage } from '../context/scope';
 import { asServerInterceptingCall } from '../internal/forwarding-server-call';
-import { functionOption, numberOption, objectOption } from '../options/validate';
+import { functionOption, numberOption, objectOption } from '../internal/validate';
 import { emitSafely } from '../telemetry/emit';
 import type { EventHandler } from '../telemetry/events';
-import { deadlineMs, serviceOf } from './time';
+import { deadlineMs, serviceOf } from '../internal/time';
 
 export interface DeadlineServerOptions {
   /**

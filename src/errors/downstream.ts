@@ -2,7 +2,7 @@ import { status, type Metadata } from '@grpc/grpc-js';
 import { readRetryInfoMs } from '../details/read';
 import { isKnownStatusCode, parseStatusCode, statusName } from '../status/codes';
 import { localFailureKind, type LocalFailureKind } from '../status/local-failure';
-import { numberOption, objectOption } from '../options/validate';
+import { numberOption, objectOption } from '../internal/validate';
 import { PUSHBACK_KEY } from './status-builder';
 
 /** A status received from an outgoing call: a grpc-js `ServiceError` (or its shape). */

@@ -1,6 +1,6 @@
 import { resolveStatusTable, type StatusTable, type StatusTableOptions } from '../status/table';
 import type { EventHandler } from '../telemetry/events';
-import { booleanOption, functionOption, objectOption, stringOption } from '../options/validate';
+import { booleanOption, functionOption, objectOption, stringOption } from '../internal/validate';
 import { resolveDownstreamOptions, type DownstreamOptions, type ResolvedDownstream } from './downstream';
 import type { MapError } from './failure-record';
 import { resolveLogger, type ErrorLogger, type LogSink } from './logger';

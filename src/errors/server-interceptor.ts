@@ -13,7 +13,7 @@ import type { ErrorLogFields } from './logger';
 import { resolveErrorTranslationOptions, type ErrorTranslationOptions, type ResolvedErrorTranslation } from './options';
 import { buildStatus, serviceOfPath } from './status-builder';
 import { translateFailure, type Translation } from './translate';
-import { deadlineOrInfinity } from '../deadline/time';
+import { deadlineOrInfinity } from '../internal/time';
 
 /**
  * Turns every failed call into a safe status: PublicErrors (and mapped errors) pass with their code,

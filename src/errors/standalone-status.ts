@@ -6,7 +6,7 @@ import { genericText } from './generic-messages';
 import { resolveErrorTranslationOptions } from './options';
 import { buildStatus, serviceOfPath, type OutgoingStatus } from './status-builder';
 import { translateFailure } from './translate';
-import { deadlineOrInfinity } from '../deadline/time';
+import { deadlineOrInfinity } from '../internal/time';
 
 /** The parts of a grpc-js server call the fallback needs. */
 export interface SurfaceCall {

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { functionOption, objectOption } from '../options/validate';
+import { functionOption, objectOption } from '../internal/validate';
 import { recordFailure, type MapError } from './failure-record';
 import type { ServiceDefinitionLike, ServiceHandlers, WrappedService } from './handler-types';
 import { isPublicError } from './public-error';

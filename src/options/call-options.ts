@@ -1,7 +1,7 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { validateDeadlineOverrides, type DeadlineOverrides } from '../deadline/policy';
 import { validateRetryOverrides, type RetryOverrides } from '../retry/policy';
-import { objectOption } from './validate';
+import { objectOption } from '../internal/validate';
 
 /**
  * Per-call settings travel inside the grpc-js call options under this key. grpc-js copies every

@@ -1,4 +1,4 @@
-import { functionOption, integerOption, numberOption, objectOption } from '../options/validate';
+import { functionOption, integerOption, numberOption, objectOption } from '../internal/validate';
 import { RatioRetryBudget } from './ratio-budget';
 import { RetryTokenBucket } from './token-bucket';
 

@@ -1,5 +1,5 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
-import { functionOption, integerOption, objectOption, stringOption } from '../options/validate';
+import { functionOption, integerOption, objectOption, stringOption } from '../internal/validate';
 import { resolveStatusTable, type StatusTable, type StatusTableOptions } from '../status/table';
 import type { EventHandler } from '../telemetry/events';
 import { createRetryBudget, isRetryBudget, type RetryBudget, type RetryBudgetOptions } from './budget';

@@ -1,4 +1,4 @@
-import { booleanOption, enumOption, integerOption, numberOption, objectOption } from '../options/validate';
+import { booleanOption, enumOption, integerOption, numberOption, objectOption } from '../internal/validate';
 import { JITTER_MODES, type JitterMode } from './backoff';
 
 /** The retry rules for one call; each field can be set globally, per service or method, and per call. */

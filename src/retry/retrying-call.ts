@@ -7,7 +7,7 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import { callContextStorage, type CancellableContext } from '../context/scope';
-import { deadlineOrInfinity } from '../deadline/time';
+import { deadlineOrInfinity } from '../internal/time';
 import { peerTarget } from '../internal/target';
 import { localFailureKind } from '../status/local-failure';
 import { statusName } from '../status/codes';

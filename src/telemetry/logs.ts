@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { isKnownStatusCode, parseStatusCode, statusName } from '../status/codes';
-import { objectOption } from '../options/validate';
+import { objectOption } from '../internal/validate';
 import type { EventHandler, ResilienceEvent, Side } from './events';
 
 export type LogLevel = 'silent' | 'debug' | 'info' | 'warn' | 'error';

@@ -1,8 +1,8 @@
 import { statusName } from '../status/codes';
-import { integerOption, objectOption } from '../options/validate';
+import { integerOption, objectOption } from '../internal/validate';
 import { BoundedValues } from './attributes';
 import type { EventHandler, ResilienceEvent } from './events';
-import { openTelemetry } from './otel';
+import { openTelemetry } from '../internal/otel';
 
 type Attributes = Record<string, string | number | boolean>;
 interface Histogram {

@@ -1,4 +1,4 @@
-import { functionOption } from '../options/validate';
+import { functionOption } from '../internal/validate';
 import { combineHandlers } from './emit';
 import type { EventHandler } from './events';
 import { createLogHandler, type Logger, type LogOptions } from './logs';

@@ -6,7 +6,7 @@ import { asServerInterceptingCall, ForwardingServerCall } from '../internal/forw
 import type { PartialServerStatus } from '../internal/grpc-types';
 import { emitSafely } from './emit';
 import type { EventHandler } from './events';
-import { deadlineOrInfinity } from '../deadline/time';
+import { deadlineOrInfinity } from '../internal/time';
 
 /**
  * Reports every served call's end. A status grpc-js generates itself (its deadline timer, a client

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { encodeRichStatus, retryInfoDetail, STATUS_DETAILS_KEY } from '../details';
 import type { PartialServerStatus } from '../internal/grpc-types';
-import { functionOption, integerOption, numberOption, objectOption } from '../options/validate';
+import { functionOption, integerOption, numberOption, objectOption } from '../internal/validate';
 import { decideFault, errorDecision, isFault, PASS, type FaultDecision } from './decide';
 import { MAX_DELAY_MS } from './latency';
 import { callRandom, hashString, randomSeed } from './random';

@@ -1,4 +1,4 @@
-import { functionOption, numberOption, objectOption } from '../options/validate';
+import { functionOption, numberOption, objectOption } from '../internal/validate';
 import type { Random } from './random';
 
 /** The longest delay a timer can hold (setTimeout's 32-bit limit); longer samples are clamped to it. */

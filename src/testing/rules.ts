@@ -1,5 +1,5 @@
 import type { status } from '@grpc/grpc-js';
-import { integerOption, numberOption, objectOption, stringOption } from '../options/validate';
+import { integerOption, numberOption, objectOption, stringOption } from '../internal/validate';
 import { parseStatusCode, statusName } from '../status/codes';
 import { latencyPlan, MAX_DELAY_MS, type LatencyPlan, type LatencySpec } from './latency';
 

@@ -1,5 +1,5 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { activeOtelSpanContext } from '../telemetry/otel';
+import { activeOtelSpanContext } from '../internal/otel';
 import { newTraceId, normaliseTraceToken } from './ids';
 import type { ResolvedTraceOptions } from './options';
 import { parseTraceParent } from './traceparent';

@@ -1,4 +1,4 @@
-import { booleanOption, objectOption } from '../options/validate';
+import { booleanOption, objectOption } from '../internal/validate';
 
 const HEADER_NAME = /^[0-9a-z_.-]+$/;
 

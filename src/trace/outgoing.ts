@@ -1,6 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { CallContext } from '../context/call-context';
-import { activeOtelSpanContext } from '../telemetry/otel';
+import { activeOtelSpanContext } from '../internal/otel';
 import { freshTraceParent } from './fresh';
 import { newSpanId, normaliseTraceToken } from './ids';
 import type { ResolvedTraceOptions } from './options';

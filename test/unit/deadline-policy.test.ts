@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DEADLINE_POLICY, MAX_TIMEOUT_MS, effectiveDeadline, type DeadlinePolicy } from '../../src/deadline';
 import { DeadlinePolicies } from '../../src/deadline/policy';
-import { deadlineMs, deadlineOrInfinity } from '../../src/deadline/time';
+import { deadlineMs, deadlineOrInfinity } from '../../src/internal/time';
 import { RESILIENCE_CALL_OPTIONS, resilienceCallOptions, withResilience } from '../../src/options/call-options';
 
 const T = 1_700_000_000_000;
