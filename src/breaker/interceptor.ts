@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import { asInterceptingCall, ForwardingCall, type InterceptingCallInterface } from '../internal/forwarding-call';
+import { asInterceptingCall, ForwardingCall } from '../internal/forwarding-call';
+import type { InterceptingCallInterface } from '../internal/grpc-types';
 import { objectOption } from '../internal/validate';
 import type { StatusTable } from '../status/table';
 import { isProbe, REJECTED, type Circuit, type Probe, type Ticket } from './circuit';

@@ -1,4 +1,5 @@
 import { enumOption, functionOption, integerOption, numberOption, stringOption } from '../internal/validate';
+import { MAX_TIMER_MS } from '../internal/time';
 import { resolveStatusTable, type StatusTable, type StatusTableOptions } from '../status/table';
 import type { EventHandler } from '../telemetry/events';
 
@@ -82,9 +83,6 @@ export const TUNING_KEYS = [
 ] as const;
 
 export const KEY_OPTION_KEYS = ['target', 'scope', 'statusTable'] as const;
-
-/** Longest delay a Node timer accepts (opossum arms one for the reset timeout). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Validates tuning options (already checked to be an object), applying defaults. */
 export function resolveBreakerTuning(o: BreakerTuning, name: string): ResolvedBreakerTuning {

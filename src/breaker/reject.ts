@@ -1,12 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
+import type { InterceptingCallInterface } from '../internal/grpc-types';
 import { LocallyFailedCall } from '../internal/locally-failed-call';
 import { localFailureStatus } from '../status/local-failure';
 import { emitSafely } from '../telemetry/emit';
 import type { EventHandler } from '../telemetry/events';
 import type { Circuit } from './circuit';
-
-/** The call `nextCall` returns (grpc-js does not export its interface by name). */
-export type InnerCall = ReturnType<Parameters<grpc.Interceptor>[1]>;
 
 /**
  * Fails a call locally because its breaker refused it: UNAVAILABLE, a message naming the breaker,
@@ -15,7 +13,7 @@ export type InnerCall = ReturnType<Parameters<grpc.Interceptor>[1]>;
  * does not keep counting it as active.
  */
 export function rejectedCall(
-  inner: InnerCall,
+  inner: InterceptingCallInterface,
   circuit: Circuit,
   method: string,
   now: number,

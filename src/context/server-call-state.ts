@@ -1,8 +1,7 @@
 import type { CancelReason } from './call-context';
 import type { CancellableContext, Unsubscribe } from './scope';
+import { MAX_TIMER_MS } from '../internal/time';
 
-/** Deadlines further away than this are not timed (a Node timer cannot hold them). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The context of one incoming call. Its AbortSignal and deadline timer are created only when
@@ -38,6 +37,7 @@ export class ServerCallState implements CancellableContext {
       if (left <= 0) {
         this.cancel('deadline');
       } else if (left <= MAX_TIMER_MS) {
+        // Further away than a timer can hold: never timed.
         this.timer = setTimeout(() => this.cancel('deadline'), left);
         this.timer.unref();
       }

@@ -1,4 +1,4 @@
-import { booleanOption, numberOption, objectOption } from '../internal/validate';
+import { booleanOption, numberOption, objectOption, timeoutOption } from '../internal/validate';
 import { MAX_TIMEOUT_MS, serviceOf } from '../internal/time';
 
 /** The deadline rules for one call; each field can be set globally, per service or method, and per call. */
@@ -48,7 +48,7 @@ export const POLICY_FIELDS: readonly (keyof DeadlinePolicy)[] = [
 export function validateDeadlineOverrides(prefix: string, value: unknown): DeadlineOverrides {
   const raw = objectOption<DeadlinePolicy>(prefix, value, POLICY_FIELDS);
   const out: { -readonly [K in keyof DeadlinePolicy]?: DeadlinePolicy[K] } = {};
-  if (raw.defaultTimeoutMs !== undefined) out.defaultTimeoutMs = timeoutOrNone(`${prefix}.defaultTimeoutMs`, raw.defaultTimeoutMs);
+  if (raw.defaultTimeoutMs !== undefined) out.defaultTimeoutMs = timeoutOption(`${prefix}.defaultTimeoutMs`, raw.defaultTimeoutMs);
   if (raw.marginMs !== undefined) out.marginMs = numberOption(`${prefix}.marginMs`, raw.marginMs, 0, 0, 60_000);
   if (raw.minBudgetMs !== undefined) {
     out.minBudgetMs = numberOption(`${prefix}.minBudgetMs`, raw.minBudgetMs, 0, 0, 60_000);
@@ -63,16 +63,6 @@ export function validateDeadlineOverrides(prefix: string, value: unknown): Deadl
     out.propagateCancellation = booleanOption(`${prefix}.propagateCancellation`, raw.propagateCancellation, true);
   }
   return out;
-}
-
-/** A timeout in ms (1 ms to 24 days) or `Infinity` for none. */
-function timeoutOrNone(name: string, value: unknown): number {
-  if (value === Infinity) return Infinity;
-  if (typeof value !== 'number' || !(value >= 1 && value <= MAX_TIMEOUT_MS)) {
-    const given = typeof value === 'number' ? String(value) : typeof value;
-    throw new RangeError(`${name} must be milliseconds between 1 and ${MAX_TIMEOUT_MS} (24 days), or Infinity for none; got ${given}`);
-  }
-  return value;
 }
 
 /** The policy fields of `options` (which may hold other keys). */

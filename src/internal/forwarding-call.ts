@@ -1,8 +1,5 @@
-import type { InterceptingCall, InterceptingListener, Metadata, NextCall, StatusObject } from '@grpc/grpc-js';
-
-/** What `nextCall(options)` returns (grpc-js does not export the interface by name). */
-export type InterceptingCallInterface = ReturnType<NextCall>;
-type MessageContext = Parameters<InterceptingCallInterface['sendMessageWithContext']>[0];
+import type { InterceptingCall, InterceptingListener, Metadata, StatusObject } from '@grpc/grpc-js';
+import type { InterceptingCallInterface, MessageContext } from './grpc-types';
 
 /**
  * A client call that passes everything through to the call below it, and is itself the listener

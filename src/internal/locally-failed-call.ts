@@ -1,8 +1,5 @@
-import { Metadata, type InterceptingListener, type NextCall, type StatusObject } from '@grpc/grpc-js';
-
-/** What `nextCall(options)` returns (grpc-js does not export the interface by name). */
-type InterceptingCallInterface = ReturnType<NextCall>;
-type MessageContext = Parameters<InterceptingCallInterface['sendMessageWithContext']>[0];
+import { Metadata, type InterceptingListener, type StatusObject } from '@grpc/grpc-js';
+import type { InterceptingCallInterface, MessageContext } from './grpc-types';
 
 /**
  * A call that fails with `status` without ever reaching the channel: no grpc-js call is created,

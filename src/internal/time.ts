@@ -1,5 +1,8 @@
 import type { Deadline } from '@grpc/grpc-js';
 
+/** The longest delay a Node timer holds (a signed 32-bit number of ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * The longest timeout we ever propagate: 24 days. A grpc-js server computes the incoming timeout
  * with 32-bit arithmetic and fails any call whose deadline is 2^31 ms (about 24.8 days) or more

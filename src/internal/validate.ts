@@ -2,8 +2,10 @@
  * Option validation shared by every interceptor: each check throws a TypeError or RangeError whose
  * message names the option, what is allowed and what was given.
  */
+import { MAX_TIMEOUT_MS } from './time';
 
-function show(value: unknown): string {
+/** A value as an error message shows it: strings quoted, objects and functions by kind. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
   if (value === null) return 'null';
@@ -15,7 +17,7 @@ function show(value: unknown): string {
 export function numberOption(name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new TypeError(`${name} must be a finite number between ${min} and ${max}; got ${show(value)}`);
+    throw new TypeError(`${name} must be a finite number between ${min} and ${max}; got ${describeValue(value)}`);
   }
   if (value < min || value > max) throw new RangeError(`${name} must be between ${min} and ${max}; got ${value}`);
   return value;
@@ -31,7 +33,7 @@ export function integerOption(name: string, value: unknown, fallback: number, mi
 /** A boolean; `undefined` gives `fallback`. */
 export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be true or false; got ${show(value)}`);
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be true or false; got ${describeValue(value)}`);
   return value;
 }
 
@@ -39,15 +41,24 @@ export function booleanOption(name: string, value: unknown, fallback: boolean): 
 export function enumOption<T extends string>(name: string, value: unknown, fallback: T, allowed: readonly T[]): T {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new TypeError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${show(value)}`);
+    throw new TypeError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${describeValue(value)}`);
   }
   return value as T;
+}
+
+/** A timeout in ms (1 ms to 24 days, the grpc-js limit) or `Infinity` for none. */
+export function timeoutOption(name: string, value: unknown): number {
+  if (value === Infinity) return Infinity;
+  if (typeof value !== 'number' || !(value >= 1 && value <= MAX_TIMEOUT_MS)) {
+    throw new RangeError(`${name} must be milliseconds between 1 and ${MAX_TIMEOUT_MS} (24 days), or Infinity for none; got ${describeValue(value)}`);
+  }
+  return value;
 }
 
 /** A function or undefined. */
 export function functionOption<F extends (...args: never[]) => unknown>(name: string, value: unknown): F | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'function') throw new TypeError(`${name} must be a function; got ${show(value)}`);
+  if (typeof value !== 'function') throw new TypeError(`${name} must be a function; got ${describeValue(value)}`);
   return value as F;
 }
 
@@ -55,7 +66,7 @@ export function functionOption<F extends (...args: never[]) => unknown>(name: st
 export function stringOption(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0) {
-    throw new TypeError(`${name} must be a non-empty string; got ${show(value)}`);
+    throw new TypeError(`${name} must be a non-empty string; got ${describeValue(value)}`);
   }
   return value;
 }
@@ -64,7 +75,7 @@ export function stringOption(name: string, value: unknown): string | undefined {
 export function objectOption<T extends object>(name: string, value: unknown, known: readonly string[]): Partial<T> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`${name} must be an object; got ${show(value)}`);
+    throw new TypeError(`${name} must be an object; got ${describeValue(value)}`);
   }
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {

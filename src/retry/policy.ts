@@ -1,4 +1,4 @@
-import { booleanOption, enumOption, integerOption, numberOption, objectOption } from '../internal/validate';
+import { booleanOption, enumOption, integerOption, numberOption, objectOption, timeoutOption } from '../internal/validate';
 import { JITTER_MODES, type JitterMode } from './backoff';
 
 /** The retry rules for one call; each field can be set globally, per service or method, and per call. */
@@ -29,9 +29,6 @@ export type RetryOverrides = Partial<RetryPolicy>;
 
 /** The most attempts a policy may ask for (a higher number would only multiply load). */
 export const MAX_ATTEMPTS_LIMIT = 10;
-
-/** The longest per-attempt timeout accepted: 24 days (the grpc-js server limit). */
-const MAX_TIMEOUT_MS = 24 * 24 * 60 * 60 * 1000;
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxAttempts: 3,
@@ -77,7 +74,7 @@ export function validateRetryOverrides(prefix: string, value: unknown, extraKeys
   if (raw.multiplier !== undefined) out.multiplier = numberOption(`${prefix}.multiplier`, raw.multiplier, 0, 1, 10);
   if (raw.jitter !== undefined) out.jitter = enumOption(`${prefix}.jitter`, raw.jitter, 'full', JITTER_MODES);
   if (raw.perAttemptTimeoutMs !== undefined) {
-    out.perAttemptTimeoutMs = timeoutOrNone(`${prefix}.perAttemptTimeoutMs`, raw.perAttemptTimeoutMs);
+    out.perAttemptTimeoutMs = timeoutOption(`${prefix}.perAttemptTimeoutMs`, raw.perAttemptTimeoutMs);
   }
   if (raw.maxPushbackMs !== undefined) {
     out.maxPushbackMs = numberOption(`${prefix}.maxPushbackMs`, raw.maxPushbackMs, 0, 0, 3_600_000);
@@ -103,13 +100,4 @@ function withHint<T>(check: () => T, hint: string): T {
     if (error instanceof Error) error.message += hint;
     throw error;
   }
-}
-
-function timeoutOrNone(name: string, value: unknown): number {
-  if (value === Infinity) return Infinity;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_TIMEOUT_MS) {
-    const given = typeof value === 'number' ? String(value) : typeof value;
-    throw new RangeError(`${name} must be milliseconds between 1 and ${MAX_TIMEOUT_MS} (24 days), or Infinity for none; got ${given}`);
-  }
-  return value;
 }

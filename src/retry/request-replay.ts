@@ -1,7 +1,4 @@
-import type { NextCall } from '@grpc/grpc-js';
-
-type InterceptingCallInterface = ReturnType<NextCall>;
-type MessageContext = Parameters<InterceptingCallInterface['sendMessageWithContext']>[0];
+import type { InterceptingCallInterface, MessageContext } from '../internal/grpc-types';
 
 /** One message of a client stream; `context` (the writer's callback) is kept until a write completes. */
 interface Entry {

@@ -7,6 +7,7 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import { callContextStorage, type CancellableContext } from '../context/scope';
+import type { InterceptingCallInterface, MessageContext } from '../internal/grpc-types';
 import { deadlineOrInfinity } from '../internal/time';
 import { peerTarget } from '../internal/target';
 import { localFailureKind } from '../status/local-failure';
@@ -23,10 +24,6 @@ import type { RetryPolicy } from './policy';
 import { RequestReplay } from './request-replay';
 import { warnDoubleRetry } from './service-config';
 import { ATTEMPTS_KEY, PREVIOUS_ATTEMPTS_KEY } from './wire';
-
-/** What `nextCall(options)` returns (grpc-js does not export the interface by name). */
-export type InterceptingCallInterface = ReturnType<NextCall>;
-type MessageContext = Parameters<InterceptingCallInterface['sendMessageWithContext']>[0];
 
 type State = 'idle' | 'attempt' | 'backoff' | 'done';
 

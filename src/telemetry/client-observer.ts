@@ -1,7 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 // Imported: the global `performance` is a getter on globalThis, slower to reach on every call.
 import { performance } from 'node:perf_hooks';
-import { asInterceptingCall, ForwardingCall, type InterceptingCallInterface } from '../internal/forwarding-call';
+import { asInterceptingCall, ForwardingCall } from '../internal/forwarding-call';
+import type { InterceptingCallInterface } from '../internal/grpc-types';
 import { parseTraceParent } from '../trace/traceparent';
 import { callRecordOf, withCallRecord, type CallRecord } from './call-record';
 import { emitSafely } from './emit';

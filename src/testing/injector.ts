@@ -3,7 +3,7 @@ import { encodeRichStatus, retryInfoDetail, STATUS_DETAILS_KEY } from '../detail
 import type { PartialServerStatus } from '../internal/grpc-types';
 import { functionOption, integerOption, numberOption, objectOption } from '../internal/validate';
 import { decideFault, errorDecision, isFault, PASS, type FaultDecision } from './decide';
-import { MAX_DELAY_MS } from './latency';
+import { MAX_TIMER_MS } from '../internal/time';
 import { callRandom, hashString, randomSeed } from './random';
 import { compileOutage, compileRules, ruleFor, type ErrorPlan, type FaultPlan, type FaultRules, type OutageFault, type RuleSet } from './rules';
 import { copyCounters, countDecision, emptyCounters, type FaultCounters, type FaultStats } from './stats';
@@ -128,7 +128,7 @@ class Injector implements FaultInjector {
 
   down(forMs?: number, fault?: OutageFault | 'stall'): void {
     if (this.disposed) throw new Error('faultInjector: down() after dispose()');
-    const duration = forMs === undefined ? undefined : numberOption('down(forMs)', forMs, 0, 0, MAX_DELAY_MS);
+    const duration = forMs === undefined ? undefined : numberOption('down(forMs)', forMs, 0, 0, MAX_TIMER_MS);
     this.outage = fault === 'stall' ? 'stall' : compileOutage('down(fault)', fault);
     this.clearOutageTimer();
     if (duration !== undefined) {

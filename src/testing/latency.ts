@@ -1,8 +1,6 @@
 import { functionOption, numberOption, objectOption } from '../internal/validate';
+import { MAX_TIMER_MS } from '../internal/time';
 import type { Random } from './random';
-
-/** The longest delay a timer can hold (setTimeout's 32-bit limit); longer samples are clamped to it. */
-export const MAX_DELAY_MS = 2_147_483_647;
 
 /**
  * How long to delay a call, in ms. A number is a fixed delay. Every sample is clamped to
@@ -47,7 +45,7 @@ function clampTo(maxMs: number, ms: number): number {
 /** Validates a latency option (`name` is its path in the options, for error messages). */
 export function latencyPlan(name: string, spec: unknown): LatencyPlan {
   if (typeof spec === 'number') {
-    const ms = numberOption(name, spec, 0, 0, MAX_DELAY_MS);
+    const ms = numberOption(name, spec, 0, 0, MAX_TIMER_MS);
     return { rate: 1, sample: () => ms };
   }
   const kind = (spec as { kind?: unknown } | null)?.kind;
@@ -59,8 +57,8 @@ export function latencyPlan(name: string, spec: unknown): LatencyPlan {
   const k = kind as (typeof KINDS)[number];
   const o = objectOption<Record<string, unknown>>(name, spec, KNOWN_KEYS[k]);
   const rate = numberOption(`${name}.rate`, o.rate, 1, 0, 1);
-  const maxMs = numberOption(`${name}.maxMs`, o.maxMs, MAX_DELAY_MS, 0, MAX_DELAY_MS);
-  const required = (key: string, min = 0, max = MAX_DELAY_MS) => {
+  const maxMs = numberOption(`${name}.maxMs`, o.maxMs, MAX_TIMER_MS, 0, MAX_TIMER_MS);
+  const required = (key: string, min = 0, max = MAX_TIMER_MS) => {
     if (o[key] === undefined) throw new TypeError(`${name}.${key} is required for kind '${k}'`);
     return numberOption(`${name}.${key}`, o[key], 0, min, max);
   };

@@ -1,7 +1,8 @@
 import type { status } from '@grpc/grpc-js';
 import { integerOption, numberOption, objectOption, stringOption } from '../internal/validate';
 import { parseStatusCode, statusName } from '../status/codes';
-import { latencyPlan, MAX_DELAY_MS, type LatencyPlan, type LatencySpec } from './latency';
+import { MAX_TIMER_MS } from '../internal/time';
+import { latencyPlan, type LatencyPlan, type LatencySpec } from './latency';
 
 /** A status code as a number or its canonical name (`'UNAVAILABLE'`). */
 export type StatusCodeLike = status | keyof typeof status;
@@ -75,7 +76,6 @@ export interface RuleSet {
 const UNAVAILABLE = 14 as status;
 const RESOURCE_EXHAUSTED = 8 as status;
 const PUSHBACK_CODES: readonly status[] = [RESOURCE_EXHAUSTED, UNAVAILABLE];
-const INT32_MAX = 2_147_483_647;
 const PATH = /^\/[^/]+\/[^/]+$/;
 const SERVICE = /^[^/*]+$/;
 
@@ -140,8 +140,8 @@ export function compileOutage(name: string, value: unknown): ErrorPlan {
 
 function statusFields(name: string, o: Partial<OutageFault>, codes: readonly status[]) {
   const message = stringOption(`${name}.message`, o.message);
-  const pushbackMs = o.pushbackMs === undefined ? undefined : integerOption(`${name}.pushbackMs`, o.pushbackMs, 0, -INT32_MAX, INT32_MAX);
-  const retryInfoMs = o.retryInfoMs === undefined ? undefined : integerOption(`${name}.retryInfoMs`, o.retryInfoMs, 0, 0, INT32_MAX);
+  const pushbackMs = o.pushbackMs === undefined ? undefined : integerOption(`${name}.pushbackMs`, o.pushbackMs, 0, -MAX_TIMER_MS, MAX_TIMER_MS);
+  const retryInfoMs = o.retryInfoMs === undefined ? undefined : integerOption(`${name}.retryInfoMs`, o.retryInfoMs, 0, 0, MAX_TIMER_MS);
   if ((pushbackMs !== undefined || retryInfoMs !== undefined) && !codes.some((c) => PUSHBACK_CODES.includes(c))) {
     throw new RangeError(
       `${name}: pushbackMs and retryInfoMs apply to RESOURCE_EXHAUSTED and UNAVAILABLE only; got ${codes.map(statusName).join(', ')}`,
@@ -162,7 +162,7 @@ function compileStall(name: string, value: unknown): StallPlan {
   const o = objectOption<StallFault>(name, value, ['rate', 'durationMs']);
   return {
     rate: numberOption(`${name}.rate`, o.rate, 1, 0, 1),
-    durationMs: o.durationMs === undefined ? undefined : numberOption(`${name}.durationMs`, o.durationMs, 0, 0, MAX_DELAY_MS),
+    durationMs: o.durationMs === undefined ? undefined : numberOption(`${name}.durationMs`, o.durationMs, 0, 0, MAX_TIMER_MS),
   };
 }
 

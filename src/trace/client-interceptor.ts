@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CallContext } from '../context/call-context';
 import { callContextStorage } from '../context/scope';
-import { asInterceptingCall, ForwardingCall, type InterceptingCallInterface } from '../internal/forwarding-call';
+import { asInterceptingCall, ForwardingCall } from '../internal/forwarding-call';
+import type { InterceptingCallInterface } from '../internal/grpc-types';
 import { resolveTraceOptions, type ResolvedTraceOptions, type TraceOptions } from './options';
 import { applyOutgoingTrace } from './outgoing';
 
