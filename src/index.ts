@@ -33,8 +33,8 @@ export {
   type RetryBudget,
   type RetryBudgetOptions,
   type RetryBudgetSnapshot,
-  type ServiceDefinitionLike as IdempotencySource,
 } from './retry';
+export type { ServiceSource } from './internal/services';
 export {
   breakerClientInterceptor,
   fallbackClientInterceptor,

@@ -12,7 +12,7 @@ import type { ErrorLogger } from './errors/logger';
 import { objectOption } from './internal/validate';
 import { retryClientInterceptor } from './retry/interceptor';
 import type { RetryOptions } from './retry/options';
-import type { ServiceDefinitionLike } from './retry/idempotency';
+import type { ServiceSource } from './internal/services';
 import { resolveStatusTable, type StatusTable, type StatusTableOptions } from './status/table';
 import { attemptObserverClientInterceptor, callObserverClientInterceptor } from './telemetry/client-observer';
 import { observeHandler, type ObserveOptions } from './telemetry/observe';
@@ -21,7 +21,7 @@ import { resolveTraceOptions, type TraceOptions } from './trace/options';
 import { traceClientInterceptor } from './trace/client-interceptor';
 
 /** Options every concern reads from the stack, not from its own section. */
-type Shared = 'onEvent' | 'statusTable';
+type Shared = 'onEvent' | 'statusTable' | 'service';
 
 export interface ClientStackOptions extends ObserveOptions {
   /**
@@ -29,8 +29,12 @@ export interface ClientStackOptions extends ObserveOptions {
    * target grpc-js reports (`dns:host:port`).
    */
   readonly target?: string;
-  /** Service definitions whose proto `idempotency_level` marks methods safe to retry. */
-  readonly service?: ServiceDefinitionLike | readonly ServiceDefinitionLike[];
+  /**
+   * Service definitions of the services called: their proto `idempotency_level` marks methods safe
+   * to retry, and every method key of the stack (retry, deadline, status table, fallback) must
+   * name one of their methods or services.
+   */
+  readonly service?: ServiceSource | readonly ServiceSource[];
   /** The status table shared by every interceptor of the stack (or options for one). */
   readonly statusTable?: StatusTable | StatusTableOptions;
   /** Trace headers. */
@@ -38,7 +42,7 @@ export interface ClientStackOptions extends ObserveOptions {
   /** Deadline propagation and default deadlines; `false` leaves deadlines to grpc-js. */
   readonly deadline?: Omit<DeadlineClientOptions, Shared> | false;
   /** Retries; `false` disables them. */
-  readonly retry?: Omit<RetryOptions, Shared | 'service' | 'target'> | false;
+  readonly retry?: Omit<RetryOptions, Shared | 'target'> | false;
   /** Circuit breaking; `false` disables it. */
   readonly breaker?: Omit<BreakerOptions, Shared | 'target'> | false;
   /** Fallbacks keyed by method path, used when the breaker is open or a call fails with a server fault. */
@@ -54,6 +58,8 @@ export type ClientStack = grpc.Interceptor[] & {
 };
 
 export interface ServerStackOptions extends ObserveOptions {
+  /** Service definitions served: every method key of the stack (deadline, status table) must name one of their methods or services. */
+  readonly service?: ServiceSource | readonly ServiceSource[];
   /** How incoming trace ids are accepted and returned. */
   readonly trace?: TraceOptions;
   /** Load shedding of calls that arrive with too little time left; `false` disables it. */
@@ -65,7 +71,7 @@ export interface ServerStackOptions extends ObserveOptions {
 }
 
 const CLIENT_KEYS = ['target', 'service', 'statusTable', 'trace', 'deadline', 'retry', 'breaker', 'fallback', 'onEvent', 'metrics', 'logger', 'logs'];
-const SERVER_KEYS = ['trace', 'deadline', 'errors', 'statusTable', 'onEvent', 'metrics', 'logger', 'logs'];
+const SERVER_KEYS = ['service', 'trace', 'deadline', 'errors', 'statusTable', 'onEvent', 'metrics', 'logger', 'logs'];
 
 /**
  * The client stack, outermost first: trace → (call observer) → fallback → deadline → retry →
@@ -74,9 +80,9 @@ const SERVER_KEYS = ['trace', 'deadline', 'errors', 'statusTable', 'onEvent', 'm
  */
 export function clientInterceptors(options: ClientStackOptions = {}): ClientStack {
   const o = objectOption<ClientStackOptions>('clientInterceptors options', options, CLIENT_KEYS);
-  const statusTable = resolveStatusTable(o.statusTable);
+  const statusTable = resolveStatusTable(o.statusTable, o.service);
   const onEvent = observeHandler(o);
-  const { target } = o;
+  const { target, service } = o;
   const section = <T extends object>(name: string, value: T | false | undefined): T | undefined => {
     if (value === false) return undefined;
     if (value !== undefined && (value === null || typeof value !== 'object')) {
@@ -86,17 +92,17 @@ export function clientInterceptors(options: ClientStackOptions = {}): ClientStac
   };
 
   const deadline = section<Omit<DeadlineClientOptions, Shared>>('deadline', o.deadline);
-  const retry = section<Omit<RetryOptions, Shared | 'service' | 'target'>>('retry', o.retry);
+  const retry = section<Omit<RetryOptions, Shared | 'target'>>('retry', o.retry);
   const breakerOptions = section<Omit<BreakerOptions, Shared | 'target'>>('breaker', o.breaker);
 
   const list: grpc.Interceptor[] = [traceClientInterceptor(o.trace)];
   if (onEvent) list.push(callObserverClientInterceptor(onEvent, target));
   // Outside deadline and retry: it answers the final outcome, a call failed for lack of time included.
   if (o.fallback !== undefined) {
-    list.push(fallbackClientInterceptor(o.fallback, { target, scope: breakerOptions?.scope, statusTable, onEvent }));
+    list.push(fallbackClientInterceptor(o.fallback, { target, scope: breakerOptions?.scope, service, statusTable, onEvent }));
   }
-  if (deadline) list.push(deadlineClientInterceptor({ ...deadline, onEvent }));
-  if (retry) list.push(retryClientInterceptor({ ...retry, service: o.service, target, statusTable, onEvent }));
+  if (deadline) list.push(deadlineClientInterceptor({ ...deadline, service, onEvent }));
+  if (retry) list.push(retryClientInterceptor({ ...retry, service, target, statusTable, onEvent }));
   const breaker = breakerOptions ? breakerClientInterceptor({ ...breakerOptions, target, statusTable, onEvent }) : undefined;
   if (breaker) list.push(breaker);
   if (onEvent) list.push(attemptObserverClientInterceptor(onEvent, target));
@@ -114,11 +120,11 @@ export function clientInterceptors(options: ClientStackOptions = {}): ClientStac
 export function serverInterceptors(options: ServerStackOptions = {}): grpc.ServerInterceptor[] {
   const o = objectOption<ServerStackOptions>('serverInterceptors options', options, SERVER_KEYS);
   const trace = resolveTraceOptions(o.trace);
-  const statusTable = resolveStatusTable(o.statusTable);
+  const statusTable = resolveStatusTable(o.statusTable, o.service);
   const onEvent = observeHandler(o);
   const list: grpc.ServerInterceptor[] = [callContextServerInterceptor(o.trace)];
   if (onEvent) list.push(callObserverServerInterceptor(onEvent));
-  if (o.deadline !== false) list.push(deadlineServerInterceptor({ ...o.deadline, onEvent }));
+  if (o.deadline !== false) list.push(deadlineServerInterceptor({ ...o.deadline, service: o.service, onEvent }));
   list.push(
     errorTranslationServerInterceptor({
       ...o.errors,

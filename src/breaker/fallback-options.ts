@@ -1,4 +1,6 @@
 import type { Metadata, ServiceError } from '@grpc/grpc-js';
+import { parseMethodKeys } from '../internal/method-keys';
+import { readServices, type ServiceSource } from '../internal/services';
 import { functionOption, objectOption } from '../internal/validate';
 import type { EventHandler } from '../telemetry/events';
 import { KEY_OPTION_KEYS, resolveKeyOptions, type BreakerKeyOptions, type ResolvedKeyOptions } from './options';
@@ -35,6 +37,8 @@ export type FallbackHandler<Request = any, Response = any> = (
 export type FallbackMap = Readonly<Record<string, FallbackHandler>>;
 
 export interface FallbackOptions extends BreakerKeyOptions {
+  /** Service definitions: each fallback must be keyed by one of their methods. */
+  readonly service?: ServiceSource | readonly ServiceSource[];
   /** Receives a `fallback` event each time a fallback runs. */
   readonly onEvent?: EventHandler;
 }
@@ -44,21 +48,13 @@ export interface ResolvedFallbackOptions extends ResolvedKeyOptions {
   readonly onEvent: EventHandler | undefined;
 }
 
-const METHOD_PATH = /^\/[^/\s]+\/[^/\s]+$/;
-
 export function resolveFallbackOptions(fallbacks: unknown, options: unknown, name = 'fallback'): ResolvedFallbackOptions {
-  if (fallbacks === null || typeof fallbacks !== 'object' || Array.isArray(fallbacks)) {
-    throw new TypeError(`${name} must be an object of fallbacks keyed by method path ('/pkg.Service/Method'); got ${Array.isArray(fallbacks) ? 'an array' : String(fallbacks)}`);
-  }
+  const o = objectOption<FallbackOptions>(`${name} options`, options, [...KEY_OPTION_KEYS, 'service', 'onEvent']);
+  const known = readServices(o.service, `${name} options.service`);
+  if (fallbacks === undefined) throw new TypeError(`${name}: no fallbacks given; pass an object of fallbacks keyed by full method path ('/pkg.Service/Method')`);
+  const table = parseMethodKeys(name, fallbacks, (where, handler) => functionOption<FallbackHandler>(where, handler), { accepts: 'method', known });
   const handlers = new Map<string, FallbackHandler>();
-  for (const [path, handler] of Object.entries(fallbacks)) {
-    if (!METHOD_PATH.test(path)) {
-      throw new TypeError(`${name}: "${path}" is not a full method path like '/pkg.Service/Method'`);
-    }
-    const fn = functionOption<FallbackHandler>(`${name}["${path}"]`, handler);
-    if (fn) handlers.set(path, fn);
-  }
-  const o = objectOption<FallbackOptions>(`${name} options`, options, [...KEY_OPTION_KEYS, 'onEvent']);
+  for (const [path, handler] of table.methods) if (handler) handlers.set(path, handler);
   return {
     ...resolveKeyOptions(o, `${name} options`),
     handlers,

@@ -1,5 +1,6 @@
-import type { BreakerScope } from './options';
+import { serviceOf } from '../internal/method-keys';
 import { peerTarget } from '../internal/target';
+import type { BreakerScope } from './options';
 
 export { DEFAULT_TARGET } from '../internal/target';
 
@@ -8,9 +9,7 @@ export { DEFAULT_TARGET } from '../internal/target';
  * or, with the service scope, by `/` and the service (`dns:users:50051/users.v1.Users`).
  */
 export function breakerKey(target: string, path: string, scope: BreakerScope): string {
-  if (scope === 'method') return target + path;
-  const end = path.lastIndexOf('/');
-  return end > 0 ? target + path.slice(0, end) : target + path;
+  return scope === 'method' ? target + path : `${target}/${serviceOf(path)}`;
 }
 
 /** Entries kept by a `BreakerKeys` before it starts afresh (callers with endless distinct methods). */

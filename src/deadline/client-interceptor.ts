@@ -10,6 +10,7 @@ import { effectiveDeadline, describeBinding } from './effective';
 import { asInterceptingCall, ForwardingCall } from '../internal/forwarding-call';
 import type { InterceptingCallInterface } from '../internal/grpc-types';
 import { LocallyFailedCall } from '../internal/locally-failed-call';
+import { readServices, type ServiceSource } from '../internal/services';
 import { DeadlinePolicies, POLICY_FIELDS, policyFields, type DeadlineOverrides, type DeadlinePolicy } from './policy';
 import { deadlineMs } from '../internal/time';
 
@@ -19,13 +20,15 @@ export interface DeadlineClientOptions extends DeadlineOverrides {
    * `/pkg.Service/*`). A method entry applies on top of its service entry.
    */
   readonly methods?: Readonly<Record<string, DeadlineOverrides>>;
+  /** Service definitions: each key of `methods` must name one of their methods or services. */
+  readonly service?: ServiceSource | readonly ServiceSource[];
   /** Receives `deadline-fail-fast` events. */
   readonly onEvent?: EventHandler;
   /** The clock (epoch ms); for tests. */
   readonly now?: () => number;
 }
 
-const OPTION_KEYS = [...POLICY_FIELDS, 'methods', 'onEvent', 'now'];
+const OPTION_KEYS = [...POLICY_FIELDS, 'methods', 'service', 'onEvent', 'now'];
 
 /**
  * Gives every outgoing call the earliest of: the caller's deadline, the current call context's
@@ -35,7 +38,8 @@ const OPTION_KEYS = [...POLICY_FIELDS, 'methods', 'onEvent', 'now'];
  */
 export function deadlineClientInterceptor(options: DeadlineClientOptions = {}): grpc.Interceptor {
   objectOption<DeadlineClientOptions>('deadline', options, OPTION_KEYS);
-  const policies = DeadlinePolicies.compile('deadline', policyFields(options), options.methods);
+  const known = readServices(options.service, 'deadline.service');
+  const policies = DeadlinePolicies.compile('deadline', policyFields(options), options.methods, known);
   const onEvent = functionOption<EventHandler>('deadline.onEvent', options.onEvent);
   const now = functionOption<() => number>('deadline.now', options.now) ?? Date.now;
 

@@ -1,5 +1,7 @@
 import { booleanOption, numberOption, objectOption, timeoutOption } from '../internal/validate';
-import { MAX_TIMEOUT_MS, serviceOf } from '../internal/time';
+import { parseMethodKeys, type MethodTable } from '../internal/method-keys';
+import type { KnownMethods } from '../internal/services';
+import { MAX_TIMEOUT_MS } from '../internal/time';
 
 /** The deadline rules for one call; each field can be set globally, per service or method, and per call. */
 export interface DeadlinePolicy {
@@ -76,48 +78,21 @@ export function policyFields(options: DeadlineOverrides): DeadlineOverrides {
 export class DeadlinePolicies {
   private constructor(
     private readonly base: DeadlinePolicy,
-    private readonly perMethod: ReadonlyMap<string, DeadlinePolicy>,
-    private readonly perService: ReadonlyMap<string, DeadlinePolicy>,
+    private readonly table: MethodTable<DeadlinePolicy>,
   ) {}
 
   /**
-   * `global` holds the policy fields; `methods` is keyed by full path (`/pkg.Service/Method`) or
-   * service (`pkg.Service` or `/pkg.Service/*`). `prefix` names the options in error messages.
+   * `global` holds the policy fields; `methods` is keyed by method (see `MethodKey`), checked
+   * against `known` when given. `prefix` names the options in error messages.
    */
-  static compile(prefix: string, global: DeadlineOverrides, methods: unknown): DeadlinePolicies {
+  static compile(prefix: string, global: DeadlineOverrides, methods: unknown, known?: KnownMethods): DeadlinePolicies {
     const base: DeadlinePolicy = Object.freeze({ ...DEFAULT_DEADLINE_POLICY, ...validateDeadlineOverrides(prefix, global) });
-    const services = new Map<string, DeadlineOverrides>();
-    const exact = new Map<string, DeadlineOverrides>();
-    if (methods !== undefined) {
-      if (methods === null || typeof methods !== 'object' || Array.isArray(methods)) {
-        throw new TypeError(`${prefix}.methods must be an object keyed by method path or service name`);
-      }
-      for (const [key, value] of Object.entries(methods)) {
-        const overrides = validateDeadlineOverrides(`${prefix}.methods['${key}']`, value);
-        const service = serviceKey(key);
-        if (service !== undefined) services.set(service, overrides);
-        else exact.set(key, overrides);
-      }
-    }
-    const perService = new Map<string, DeadlinePolicy>();
-    for (const [service, overrides] of services) perService.set(service, Object.freeze({ ...base, ...overrides }));
-    const perMethod = new Map<string, DeadlinePolicy>();
-    for (const [path, overrides] of exact) {
-      const under = perService.get(serviceOf(path)) ?? base;
-      perMethod.set(path, Object.freeze({ ...under, ...overrides }));
-    }
-    return new DeadlinePolicies(base, perMethod, perService);
+    const overrides = parseMethodKeys(`${prefix}.methods`, methods, validateDeadlineOverrides, { known });
+    return new DeadlinePolicies(base, overrides.layered(base, (under, entry) => Object.freeze({ ...under, ...entry })));
   }
 
   /** The policy for `path` (a full method path). */
   forMethod(path: string): DeadlinePolicy {
-    if (this.perMethod.size === 0 && this.perService.size === 0) return this.base;
-    return this.perMethod.get(path) ?? this.perService.get(serviceOf(path)) ?? this.base;
+    return this.table.isEmpty ? this.base : (this.table.find(path) ?? this.base);
   }
-}
-
-/** The service a `methods` key names (`pkg.Service`, `/pkg.Service/*`), or undefined for a method path. */
-function serviceKey(key: string): string | undefined {
-  if (key.startsWith('/')) return key.endsWith('/*') ? key.slice(1, -2) : undefined;
-  return key;
 }

@@ -4,7 +4,9 @@ import { asServerInterceptingCall } from '../internal/forwarding-server-call';
 import { functionOption, numberOption, objectOption } from '../internal/validate';
 import { emitSafely } from '../telemetry/emit';
 import type { EventHandler } from '../telemetry/events';
-import { deadlineMs, serviceOf } from '../internal/time';
+import { parseMethodKeys } from '../internal/method-keys';
+import { readServices, type ServiceSource } from '../internal/services';
+import { deadlineMs } from '../internal/time';
 
 export interface DeadlineServerOptions {
   /**
@@ -15,6 +17,8 @@ export interface DeadlineServerOptions {
   readonly minRemainingMs?: number;
   /** `minRemainingMs` per full method path (`/pkg.Service/Method`) or service (`pkg.Service`, `/pkg.Service/*`). */
   readonly methods?: Readonly<Record<string, { readonly minRemainingMs?: number }>>;
+  /** Service definitions: each key of `methods` must name one of their methods or services. */
+  readonly service?: ServiceSource | readonly ServiceSource[];
   /** Receives `deadline-shed` events. */
   readonly onEvent?: EventHandler;
   /** The clock (epoch ms); for tests. */
@@ -27,7 +31,7 @@ export interface DeadlineServerOptions {
  * Place it after the context interceptor, so the rejection carries the trace id.
  */
 export function deadlineServerInterceptor(options: DeadlineServerOptions = {}): grpc.ServerInterceptor {
-  objectOption<DeadlineServerOptions>('deadline', options, ['minRemainingMs', 'methods', 'onEvent', 'now']);
+  objectOption<DeadlineServerOptions>('deadline', options, ['minRemainingMs', 'methods', 'service', 'onEvent', 'now']);
   const minRemaining = compileMinRemaining(options);
   const onEvent = functionOption<EventHandler>('deadline.onEvent', options.onEvent);
   const now = functionOption<() => number>('deadline.now', options.now) ?? Date.now;
@@ -71,16 +75,10 @@ export function deadlineServerInterceptor(options: DeadlineServerOptions = {}): 
 /** `minRemainingMs` per method path, validated and compiled once. */
 function compileMinRemaining(options: DeadlineServerOptions): (path: string) => number {
   const base = numberOption('deadline.minRemainingMs', options.minRemainingMs, 0, 0, 3_600_000);
-  if (options.methods === undefined) return () => base;
-  const methods = objectOption<Record<string, unknown>>('deadline.methods', options.methods, Object.keys(options.methods));
-  const perMethod = new Map<string, number>();
-  const perService = new Map<string, number>();
-  for (const [key, value] of Object.entries(methods)) {
-    const entry = objectOption<{ minRemainingMs: number }>(`deadline.methods['${key}']`, value, ['minRemainingMs']);
-    const ms = numberOption(`deadline.methods['${key}'].minRemainingMs`, entry.minRemainingMs, base, 0, 3_600_000);
-    if (!key.startsWith('/')) perService.set(key, ms);
-    else if (key.endsWith('/*')) perService.set(key.slice(1, -2), ms);
-    else perMethod.set(key, ms);
-  }
-  return (path) => perMethod.get(path) ?? perService.get(serviceOf(path)) ?? base;
+  const known = readServices(options.service, 'deadline.service');
+  const table = parseMethodKeys('deadline.methods', options.methods, (where, value) => {
+    const entry = objectOption<{ minRemainingMs: number }>(where, value, ['minRemainingMs']);
+    return numberOption(`${where}.minRemainingMs`, entry.minRemainingMs, base, 0, 3_600_000);
+  }, { known });
+  return table.isEmpty ? () => base : (path) => table.find(path) ?? base;
 }

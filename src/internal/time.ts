@@ -22,9 +22,3 @@ export function deadlineOrInfinity(deadline: Deadline | undefined): number {
   const ms = deadlineMs(deadline);
   return ms !== undefined && Number.isFinite(ms) ? ms : Infinity;
 }
-
-/** `/pkg.Service/Method` → `pkg.Service`. */
-export function serviceOf(path: string): string {
-  const end = path.lastIndexOf('/');
-  return end > 0 ? path.slice(path.charCodeAt(0) === 47 ? 1 : 0, end) : path;
-}

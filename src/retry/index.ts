@@ -11,11 +11,5 @@ export {
 } from './budget';
 export { readPushback, PUSHBACK_KEY, type Pushback } from './pushback';
 export { decideRetry, type FailedAttempt, type RetryContext, type RetryDecision } from './decide';
-export {
-  protoIdempotency,
-  type GenericServiceDefinitionLike,
-  type GrpcServiceDefinitionLike,
-  type ServiceDefinitionLike,
-} from './idempotency';
 export { ATTEMPTS_KEY, PREVIOUS_ATTEMPTS_KEY, attemptsOf } from './wire';
 export { DOUBLE_RETRY_WARNING_CODE, serviceConfigRetryPolicy } from './service-config';

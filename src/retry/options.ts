@@ -1,9 +1,10 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
+import { parseMethodKeys, serviceOf, type MethodTable } from '../internal/method-keys';
+import { readServices, type ServiceSource } from '../internal/services';
 import { functionOption, integerOption, objectOption, stringOption } from '../internal/validate';
 import { resolveStatusTable, type StatusTable, type StatusTableOptions } from '../status/table';
 import type { EventHandler } from '../telemetry/events';
 import { createRetryBudget, isRetryBudget, type RetryBudget, type RetryBudgetOptions } from './budget';
-import { protoIdempotency, type ServiceDefinitionLike } from './idempotency';
 import {
   DEFAULT_RETRY_POLICY,
   RETRY_POLICY_FIELDS,
@@ -23,9 +24,10 @@ export interface RetryOptions extends RetryOverrides {
   /**
    * Service definitions whose proto option `idempotency_level` (NO_SIDE_EFFECTS, IDEMPOTENT)
    * marks methods idempotent: proto-loader definitions (or whole package definitions), ts-proto
-   * generic definitions, or client constructors.
+   * generic definitions, or client constructors. Each key of `methods` must name one of their
+   * methods or services.
    */
-  readonly service?: ServiceDefinitionLike | readonly ServiceDefinitionLike[];
+  readonly service?: ServiceSource | readonly ServiceSource[];
   /** The status table (or options for one); the default table when absent. */
   readonly statusTable?: StatusTable | StatusTableOptions;
   /**
@@ -89,8 +91,9 @@ const POLICY_CACHE_LIMIT = 1024;
 export function resolveRetryOptions(options: RetryOptions = {}, name = 'retry'): ResolvedRetryOptions {
   const o = objectOption<RetryOptions>(name, options, OPTION_KEYS);
   const base = checkPolicy(name, { ...DEFAULT_RETRY_POLICY, ...validateRetryOverrides(name, pickPolicy(o)) });
-  const { perService, perMethod } = compileMethods(name, base, o.methods);
-  const proto = protoIdempotency(o.service, name);
+  const known = readServices(o.service, `${name}.service`);
+  const overrides = parseMethodKeys(`${name}.methods`, o.methods, validateRetryOverrides, { known });
+  checkLayers(name, base, overrides);
   const now = functionOption<() => number>(`${name}.now`, o.now) ?? Date.now;
   const random = functionOption<RandomSource>(`${name}.random`, o.random) ?? Math.random;
 
@@ -98,13 +101,13 @@ export function resolveRetryOptions(options: RetryOptions = {}, name = 'retry'):
   const policyFor = (path: string): RetryPolicy => {
     const cached = cache.get(path);
     if (cached) return cached;
-    const service = perService.get(serviceOf(path));
-    const method = perMethod.get(path);
+    const service = overrides.services.get(serviceOf(path));
+    const method = overrides.methods.get(path);
     let policy: RetryPolicy = base;
     if (service || method) policy = checkPolicy(`${name}.methods["${path}"]`, { ...base, ...service, ...method });
     // Explicit idempotency (method, then service) wins; then the proto option; then the global value.
     const declared = method?.idempotent ?? service?.idempotent;
-    if (declared === undefined && !policy.idempotent && proto(path)) policy = { ...policy, idempotent: true };
+    if (declared === undefined && !policy.idempotent && known?.isIdempotent(path)) policy = { ...policy, idempotent: true };
     policy = Object.freeze(policy);
     if (cache.size < POLICY_CACHE_LIMIT) cache.set(path, policy);
     return policy;
@@ -129,34 +132,12 @@ function pickPolicy(o: Partial<RetryOptions>): RetryOverrides {
   return out;
 }
 
-function compileMethods(
-  name: string,
-  base: RetryPolicy,
-  methods: Readonly<Record<string, RetryOverrides>> | undefined,
-): { perService: Map<string, RetryOverrides>; perMethod: Map<string, RetryOverrides> } {
-  const perService = new Map<string, RetryOverrides>();
-  const perMethod = new Map<string, RetryOverrides>();
-  if (methods === undefined) return { perService, perMethod };
-  plainObject(`${name}.methods`, methods);
-  for (const [rawKey, value] of Object.entries(methods)) {
-    const where = `${name}.methods["${rawKey}"]`;
-    const overrides = validateRetryOverrides(where, value);
-    const key = rawKey.trim();
-    if (key.endsWith('/*')) perService.set(key.slice(key.startsWith('/') ? 1 : 0, -2), overrides);
-    else if (key.startsWith('/') && key.indexOf('/', 1) > 0) perMethod.set(key, overrides);
-    else if (!key.includes('/') && key.length > 0) perService.set(key, overrides);
-    else {
-      throw new TypeError(
-        `${name}.methods: "${rawKey}" is neither a method path (/pkg.Service/Method) nor a service (pkg.Service or /pkg.Service/*)`,
-      );
-    }
+/** Catches inconsistent layers now rather than on the first call. */
+function checkLayers(name: string, base: RetryPolicy, overrides: MethodTable<RetryOverrides>): void {
+  for (const [service, entry] of overrides.services) checkPolicy(`${name}.methods["${service}"]`, { ...base, ...entry });
+  for (const [path, entry] of overrides.methods) {
+    checkPolicy(`${name}.methods["${path}"]`, { ...base, ...overrides.services.get(serviceOf(path)), ...entry });
   }
-  // Catch inconsistent layers now rather than on the first call.
-  for (const [service, overrides] of perService) checkPolicy(`${name}.methods["${service}"]`, { ...base, ...overrides });
-  for (const [path, overrides] of perMethod) {
-    checkPolicy(`${name}.methods["${path}"]`, { ...base, ...perService.get(serviceOf(path)), ...overrides });
-  }
-  return { perService, perMethod };
 }
 
 /** The most targets one interceptor keeps a budget for; the oldest is dropped beyond it. */
@@ -184,12 +165,6 @@ function resolveBuffer(name: string, value: RetryOptions['bufferClientStreams'])
   const o = objectOption<{ maxBytes: number }>(`${name}.bufferClientStreams`, value, ['maxBytes']);
   if (o.maxBytes === undefined) throw new TypeError(`${name}.bufferClientStreams.maxBytes is required (the replay buffer cap in bytes)`);
   return integerOption(`${name}.bufferClientStreams.maxBytes`, o.maxBytes, 0, 1, 256 * 1024 * 1024);
-}
-
-/** `/pkg.Service/Method` → `pkg.Service`. */
-function serviceOf(path: string): string {
-  const end = path.lastIndexOf('/');
-  return end > 0 ? path.slice(1, end) : path;
 }
 
 function plainObject<T extends object>(name: string, value: T | undefined): T | undefined {

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { encodeRichStatus, retryInfoDetail, STATUS_DETAILS_KEY } from '../details';
 import type { PartialServerStatus } from '../internal/grpc-types';
+import { readServices, type KnownMethods, type ServiceSource } from '../internal/services';
 import { functionOption, integerOption, numberOption, objectOption } from '../internal/validate';
 import { decideFault, errorDecision, isFault, PASS, type FaultDecision } from './decide';
 import { MAX_TIMER_MS } from '../internal/time';
@@ -24,6 +25,8 @@ export interface FaultInjectorOptions {
   readonly rules?: FaultRules;
   /** Called for every faulted call; a throwing handler is ignored. */
   readonly onFault?: (event: FaultEvent) => void;
+  /** The service definitions served: each rule's key must name one of their methods or services. */
+  readonly service?: ServiceSource | readonly ServiceSource[];
 }
 
 export interface FaultInjector {
@@ -66,11 +69,12 @@ const STALL_FOREVER: FaultDecision = Object.freeze({ action: 'stall', durationMs
  * at metadata), so a call that gets an injected error or an endless stall never reaches the handler.
  */
 export function faultInjector(options?: FaultInjectorOptions): FaultInjector {
-  const o = objectOption<FaultInjectorOptions>('faultInjector', options, ['seed', 'rules', 'onFault']);
+  const o = objectOption<FaultInjectorOptions>('faultInjector', options, ['seed', 'rules', 'onFault', 'service']);
   const seed = o.seed === undefined ? randomSeed() : integerOption('faultInjector.seed', o.seed, 0, 0, UINT32_MAX);
-  const rules = compileRules(o.rules, 'faultInjector.rules');
+  const known = readServices(o.service, 'faultInjector.service');
+  const rules = compileRules(o.rules, 'faultInjector.rules', known);
   const onFault = functionOption<(event: FaultEvent) => void>('faultInjector.onFault', o.onFault);
-  return new Injector(seed, rules, onFault);
+  return new Injector(seed, rules, onFault, known);
 }
 
 /** Per-method state: its random stream position and counters, and its resolved rule. */
@@ -104,6 +108,7 @@ class Injector implements FaultInjector {
     seed: number,
     rules: RuleSet,
     private readonly onFault: ((event: FaultEvent) => void) | undefined,
+    private readonly known: KnownMethods | undefined,
   ) {
     this.currentSeed = seed;
     this.rules = rules;
@@ -122,7 +127,7 @@ class Injector implements FaultInjector {
   }
 
   setRules(rules: FaultRules): void {
-    this.rules = compileRules(rules, 'rules');
+    this.rules = compileRules(rules, 'rules', this.known);
     this.rulesVersion++;
   }
 

@@ -1,6 +1,8 @@
 import type { status } from '@grpc/grpc-js';
 import { integerOption, numberOption, objectOption, stringOption } from '../internal/validate';
 import { parseStatusCode, statusName } from '../status/codes';
+import { parseMethodKeys, type MethodTable } from '../internal/method-keys';
+import type { KnownMethods } from '../internal/services';
 import { MAX_TIMER_MS } from '../internal/time';
 import { latencyPlan, type LatencyPlan, type LatencySpec } from './latency';
 
@@ -37,8 +39,8 @@ export interface FaultRule {
 }
 
 /**
- * Rules keyed by a full method path (`'/pkg.Service/Method'`), a service name (`'pkg.Service'`)
- * or `'*'`. For each call the most specific matching rule applies (path, then service, then `'*'`);
+ * Rules keyed by a full method path (`'/pkg.Service/Method'`), a service (`'pkg.Service'` or
+ * `'/pkg.Service/*'`) or `'*'`. For each call the most specific matching rule applies (path, then service, then `'*'`);
  * rules are not merged.
  */
 export type FaultRules = Readonly<Record<string, FaultRule>>;
@@ -67,48 +69,23 @@ export interface FaultPlan {
 }
 
 /** Validated rules, indexed for lookup by path. */
-export interface RuleSet {
-  readonly byPath: ReadonlyMap<string, FaultPlan>;
-  readonly byService: ReadonlyMap<string, FaultPlan>;
-  readonly any: FaultPlan | undefined;
-}
+export type RuleSet = MethodTable<FaultPlan>;
 
 const UNAVAILABLE = 14 as status;
 const RESOURCE_EXHAUSTED = 8 as status;
 const PUSHBACK_CODES: readonly status[] = [RESOURCE_EXHAUSTED, UNAVAILABLE];
-const PATH = /^\/[^/]+\/[^/]+$/;
-const SERVICE = /^[^/*]+$/;
 
-/** Validates rules; throws naming the offending option. */
-export function compileRules(rules: unknown, name = 'rules'): RuleSet {
-  if (rules !== undefined && (rules === null || typeof rules !== 'object' || Array.isArray(rules))) {
-    throw new TypeError(`${name} must be an object keyed by method path, service name or '*'`);
-  }
-  const byPath = new Map<string, FaultPlan>();
-  const byService = new Map<string, FaultPlan>();
-  let any: FaultPlan | undefined;
-  for (const [key, rule] of Object.entries((rules ?? {}) as Record<string, unknown>)) {
-    const plan = compileRule(`${name}[${JSON.stringify(key)}]`, rule);
-    if (key === '*') any = plan;
-    else if (PATH.test(key)) byPath.set(key, plan);
-    else if (SERVICE.test(key)) byService.set(key, plan);
-    else {
-      throw new TypeError(`${name}: key ${JSON.stringify(key)} must be a method path '/pkg.Service/Method', a service name 'pkg.Service' or '*'`);
-    }
-  }
-  return { byPath, byService, any };
+/**
+ * Validates rules; throws naming the offending option. With `known` (the injector's `service`),
+ * each key must name one of its methods or services.
+ */
+export function compileRules(rules: unknown, name = 'rules', known?: KnownMethods): RuleSet {
+  return parseMethodKeys(name, rules, compileRule, { accepts: 'any', known });
 }
 
 /** The rule for a method path: the path's own, else its service's, else `'*'`. */
 export function ruleFor(rules: RuleSet, path: string): FaultPlan | undefined {
-  const own = rules.byPath.get(path);
-  if (own) return own;
-  if (rules.byService.size > 0) {
-    const end = path.indexOf('/', 1);
-    const service = rules.byService.get(end > 0 ? path.slice(1, end) : path);
-    if (service) return service;
-  }
-  return rules.any;
+  return rules.find(path);
 }
 
 function compileRule(name: string, rule: unknown): FaultPlan {

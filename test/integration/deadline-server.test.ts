@@ -111,7 +111,7 @@ describe('deadline server interceptor (real servers)', () => {
   it('rejects invalid options at construction, naming them', () => {
     expect(() => deadlineServerInterceptor({ minRemainingMs: -5 })).toThrow(/deadline\.minRemainingMs/);
     expect(() => deadlineServerInterceptor({ methods: { '/a.B/C': { min: 1 } as never } })).toThrow(
-      /deadline\.methods\['\/a\.B\/C'\]: unknown option "min"/,
+      /deadline\.methods\["\/a\.B\/C"\]: unknown option "min"/,
     );
     expect(() => deadlineServerInterceptor({ minRemaining: 1 } as never)).toThrow(/deadline: unknown option "minRemaining"/);
   });

@@ -44,7 +44,7 @@ describe('compileRules', () => {
     [{ '*': { latency: { kind: 'fixed', ms: 1, extra: 1 } } }, /unknown option "extra"/],
     [{ '*': { stall: { durationMs: -1 } } }, /stall\.durationMs must be between 0/],
     [{ '*': { slow: true } }, /unknown option "slow"; allowed: error, latency, stall/],
-    [{ 'a/b/c': {} }, /key "a\/b\/c" must be a method path/],
+    [{ 'a/b/c': {} }, /rules: "a\/b\/c" is neither a method path \('\/pkg\.Service\/Method'\), a service .* nor '\*'/],
     [{ '*': null }, /rules\["\*"\] must be an object; got null/],
   ])('rejects %j', (rules, message) => {
     expect(() => compileRules(rules)).toThrow(message);

@@ -75,7 +75,7 @@ describe('DeadlinePolicies', () => {
       /deadline\.propagateDeadline must be true or false/,
     );
     expect(() => DeadlinePolicies.compile('deadline', {}, { '/a.B/C': { timeout: 5 } })).toThrow(
-      /deadline\.methods\['\/a\.B\/C'\]: unknown option "timeout"/,
+      /deadline\.methods\["\/a\.B\/C"\]: unknown option "timeout"/,
     );
     expect(() => DeadlinePolicies.compile('deadline', {}, [])).toThrow(/deadline\.methods must be an object/);
   });

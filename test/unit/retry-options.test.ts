@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { UserServiceService } from '../../examples/gen/example/users/v1/users';
 import { withResilience, resilienceCallOptions } from '../../src/options/call-options';
 import { createRetryBudget } from '../../src/retry/budget';
-import { protoIdempotency } from '../../src/retry/idempotency';
+import { readServices, type ServiceSource } from '../../src/internal/services';
 import { resolveRetryOptions } from '../../src/retry/options';
 import { DEFAULT_RETRY_POLICY } from '../../src/retry/policy';
 import { retryClientInterceptor } from '../../src/retry/interceptor';
@@ -15,6 +15,12 @@ const RENAME_USER = '/example.users.v1.UserService/RenameUser';
 
 function loadUsers() {
   return protoLoader.loadSync('example/users/v1/users.proto', { includeDirs: ['proto'] });
+}
+
+/** The proto idempotency of the methods of `services`, as the retry options read it. */
+function protoIdempotency(services: ServiceSource | readonly ServiceSource[]): (path: string) => boolean {
+  const known = readServices(services, 'retry.service');
+  return (path) => known?.isIdempotent(path) === true;
 }
 
 describe('proto idempotency_level', () => {
@@ -94,7 +100,7 @@ describe('resolveRetryOptions', () => {
   it('layers: global → service → method; explicit idempotency beats the proto option', () => {
     const resolved = resolveRetryOptions({
       maxAttempts: 4,
-      service: loadUsers()['example.users.v1.UserService'] as never,
+      service: [loadUsers()['example.users.v1.UserService'] as never, { read: { path: '/other.S/Read' }, write: { path: '/other.S/Write' } }],
       methods: {
         'example.users.v1.UserService': { initialBackoffMs: 50 },
         [RENAME_USER]: { maxAttempts: 2 },

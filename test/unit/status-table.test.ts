@@ -78,9 +78,13 @@ describe('createStatusTable overrides', () => {
   it.each([
     [{ overrides: { BOGUS: { retry: 'never' } } }, /"BOGUS" is not a gRPC status code/],
     [{ overrides: { 17: { retry: 'never' } } }, /"17" is not a gRPC status code/],
-    [{ overrides: { UNAVAILABLE: { retry: 'sometimes' } } }, /retry must be one of always, idempotent, never/],
-    [{ overrides: { UNAVAILABLE: { breakerFailure: 'yes' } } }, /breakerFailure must be a boolean/],
-    [{ overrides: { UNAVAILABLE: { retries: 3 } } }, /unknown field "retries"/],
+    [{ overrides: { UNAVAILABLE: { retry: 'sometimes' } } }, /statusTable\.overrides\["UNAVAILABLE"\]\.retry must be one of 'always', 'idempotent', 'never'; got "sometimes"/],
+    [{ overrides: { UNAVAILABLE: { breakerFailure: 'yes' } } }, /statusTable\.overrides\["UNAVAILABLE"\]\.breakerFailure must be true or false; got "yes"/],
+    [{ overrides: { UNAVAILABLE: { retries: 3 } } }, /statusTable\.overrides\["UNAVAILABLE"\]: unknown option "retries"; allowed: retry, retryOnlyWith/],
+    [{ overrides: { UNAVAILABLE: { retryOnlyWith: 'never' } } }, /retryOnlyWith must be one of 'pushback', 'attempt-timeout'/],
+    [{ overrides: [] }, /statusTable\.overrides must be an object keyed by status code/],
+    [{ override: {} }, /statusTable: unknown option "override"; allowed: overrides, methods, service/],
+    [null, /statusTable must be an object; got null/],
     [{ methods: { 'a/b/c/': {} } }, /neither a method path/],
   ])('rejects bad input with a message that says what to fix (%#)', (options, message) => {
     expect(() => createStatusTable(options as never)).toThrow(message);

@@ -1,7 +1,9 @@
 /**
- * Reads the proto option `idempotency_level` (NO_SIDE_EFFECTS or IDEMPOTENT) from service
- * definitions: grpc-js does not hand method options to interceptors, so they are given to us.
+ * Reads the methods of the service definitions a stack is given: their full paths (every method
+ * key must name one of them) and the proto option `idempotency_level` (NO_SIDE_EFFECTS or
+ * IDEMPOTENT marks a method safe to retry). grpc-js hands interceptors neither, so they are given to us.
  */
+import { serviceOf } from './method-keys';
 
 /** `IdempotencyLevel` of descriptor.proto, as a name or its number. */
 type IdempotencyLevelValue = string | number;
@@ -26,16 +28,45 @@ export interface GenericServiceDefinitionLike {
 export type PackageDefinitionLike = Readonly<Record<string, object>>;
 
 /**
- * Anything `service` accepts: a definition, a client constructor carrying one in `.service`, or
- * a whole proto-loader package definition.
+ * Where a stack learns the methods of the services it calls: a service definition, a client
+ * constructor carrying one in `.service`, or a whole proto-loader package definition.
  */
-export type ServiceDefinitionLike =
+export type ServiceSource =
   | GrpcServiceDefinitionLike
   | GenericServiceDefinitionLike
   | { readonly service: GrpcServiceDefinitionLike }
   | PackageDefinitionLike;
 
-export type IdempotencyResolver = (path: string) => boolean;
+/** The methods of the given services, by full path. */
+export class KnownMethods {
+  private readonly serviceNames: ReadonlySet<string>;
+
+  /** `methods`: full path → true when the proto marks the method idempotent. */
+  constructor(private readonly methods: ReadonlyMap<string, boolean>) {
+    this.serviceNames = new Set(Array.from(methods.keys(), serviceOf));
+  }
+
+  hasMethod(path: string): boolean {
+    return this.methods.has(path);
+  }
+
+  hasService(name: string): boolean {
+    return this.serviceNames.has(name);
+  }
+
+  /** True when the proto's `idempotency_level` is NO_SIDE_EFFECTS or IDEMPOTENT. */
+  isIdempotent(path: string): boolean {
+    return this.methods.get(path) === true;
+  }
+
+  paths(): Iterable<string> {
+    return this.methods.keys();
+  }
+
+  services(): Iterable<string> {
+    return this.serviceNames;
+  }
+}
 
 function isIdempotentLevel(level: unknown): boolean {
   // descriptor.proto: IDEMPOTENCY_UNKNOWN = 0, NO_SIDE_EFFECTS = 1, IDEMPOTENT = 2.
@@ -52,10 +83,10 @@ function levelOf(options: MethodOptionsLike | undefined): unknown {
  * client constructor (`.service`), or a whole proto-loader package definition / loaded package
  * (namespaces are walked; message and enum type entries are skipped).
  */
-function collect(where: string, value: unknown, into: Map<string, boolean>, depth: number): number {
+function collect(value: unknown, into: Map<string, boolean>, depth: number): number {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null || depth > 8) return 0;
   const nested = (value as { service?: unknown }).service;
-  if (typeof nested === 'object' && nested !== null) return collect(where, nested, into, depth + 1);
+  if (typeof nested === 'object' && nested !== null) return collect(nested, into, depth + 1);
   const generic = value as Partial<GenericServiceDefinitionLike>;
   if (typeof generic.fullName === 'string' && typeof generic.methods === 'object' && generic.methods !== null) {
     let count = 0;
@@ -74,7 +105,7 @@ function collect(where: string, value: unknown, into: Map<string, boolean>, dept
       into.set(path, isIdempotentLevel(levelOf((entry as { options?: MethodOptionsLike }).options)));
       count++;
     } else if (typeof (entry as { format?: unknown } | null)?.format !== 'string') {
-      count += collect(where, entry, into, depth + 1);
+      count += collect(entry, into, depth + 1);
     }
   }
   return count;
@@ -84,7 +115,7 @@ function readDefinition(where: string, definition: unknown, into: Map<string, bo
   if ((typeof definition !== 'object' && typeof definition !== 'function') || definition === null) {
     throw new TypeError(`${where} must be a service definition (or a client constructor); got ${definition === null ? 'null' : typeof definition}`);
   }
-  if (collect(where, definition, into, 0) === 0) {
+  if (collect(definition, into, 0) === 0) {
     throw new TypeError(
       `${where} has no methods: expected a grpc-js service definition (methods with a "path"), a ts-proto generic definition, a client constructor, or a proto-loader package definition`,
     );
@@ -92,16 +123,13 @@ function readDefinition(where: string, definition: unknown, into: Map<string, bo
 }
 
 /**
- * Compiles the proto idempotency lookup from service definitions: true for methods whose
- * `idempotency_level` is NO_SIDE_EFFECTS or IDEMPOTENT. Throws on something that is not a definition.
+ * The methods of `services` (one source or a list); undefined when none are given. Throws, naming
+ * `where`, on something that is not a definition.
  */
-export function protoIdempotency(
-  services: ServiceDefinitionLike | readonly ServiceDefinitionLike[] | undefined,
-  name = 'retry',
-): IdempotencyResolver {
-  if (services === undefined) return () => false;
-  const idempotent = new Map<string, boolean>();
-  if (Array.isArray(services)) services.forEach((definition, i) => readDefinition(`${name}.service[${i}]`, definition, idempotent));
-  else readDefinition(`${name}.service`, services, idempotent);
-  return (path) => idempotent.get(path) === true;
+export function readServices(services: ServiceSource | readonly ServiceSource[] | undefined, where: string): KnownMethods | undefined {
+  if (services === undefined) return undefined;
+  const methods = new Map<string, boolean>();
+  if (Array.isArray(services)) services.forEach((definition, i) => readDefinition(`${where}[${i}]`, definition, methods));
+  else readDefinition(where, services, methods);
+  return new KnownMethods(methods);
 }
