@@ -1,4 +1,5 @@
 import { msToDuration } from '../details/codec';
+import { describeValue, integerOption, isPlainObject, nonEmptyArray, requiredObject, requiredString } from '../internal/validate';
 import type { ErrorDetail, ErrorDetailType } from '../details/types';
 import type { LocalizedMessage } from '../gen/google/rpc/error_details';
 
@@ -112,86 +113,50 @@ const PUBLIC_TYPES: readonly string[] = SHAPES.map((s) => s.type);
 
 type Obj = Record<string, unknown>;
 
-function isObject(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-  return typeof value === 'object' ? 'an object' : String(value);
-}
-
-function requireString(where: string, value: unknown, nonEmpty = false): string {
-  if (typeof value !== 'string' || (nonEmpty && value.length === 0)) {
-    throw new TypeError(`${where} must be a ${nonEmpty ? 'non-empty ' : ''}string; got ${describe(value)}`);
-  }
-  return value;
-}
-
 function optionalString(where: string, value: unknown): string {
-  return value === undefined ? '' : requireString(where, value);
+  return value === undefined ? '' : requiredString(where, value);
 }
 
 function requireReason(where: string, value: unknown): string {
-  const reason = requireString(where, value, true);
+  const reason = requiredString(where, value, true);
   if (!REASON.test(reason) || reason.length > MAX_REASON_LENGTH) {
     throw new TypeError(
-      `${where} must be UPPER_SNAKE_CASE ([A-Z][A-Z0-9_]+[A-Z0-9]) of at most ${MAX_REASON_LENGTH} characters, e.g. "USER_NOT_FOUND"; got ${describe(reason)}`,
+      `${where} must be UPPER_SNAKE_CASE ([A-Z][A-Z0-9_]+[A-Z0-9]) of at most ${MAX_REASON_LENGTH} characters, e.g. "USER_NOT_FOUND"; got ${describeValue(reason)}`,
     );
   }
   return reason;
 }
 
-function requireArray(where: string, value: unknown): unknown[] {
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new TypeError(`${where} must be a non-empty array; got ${describe(value)}`);
-  }
-  return value;
-}
-
-function requireKeys(where: string, value: unknown, allowed: readonly string[]): Obj {
-  if (!isObject(value)) throw new TypeError(`${where} must be an object; got ${describe(value)}`);
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new TypeError(`${where}: unknown field "${key}"; allowed: ${allowed.join(', ')}`);
-  }
-  return value;
-}
-
 function stringMap(where: string, value: unknown, keyPattern?: RegExp): Record<string, string> {
   if (value === undefined) return {};
-  if (!isObject(value)) throw new TypeError(`${where} must be an object of strings; got ${describe(value)}`);
+  if (!isPlainObject(value)) throw new TypeError(`${where} must be an object of strings; got ${describeValue(value)}`);
   const out: Record<string, string> = {};
   for (const [key, entry] of Object.entries(value)) {
     if (keyPattern && (!keyPattern.test(key) || key.length > MAX_METADATA_KEY_LENGTH)) {
       throw new TypeError(
-        `${where}: key ${describe(key)} must be lowerCamelCase ([a-z][a-zA-Z0-9_-]+) of at most ${MAX_METADATA_KEY_LENGTH} characters`,
+        `${where}: key ${describeValue(key)} must be lowerCamelCase ([a-z][a-zA-Z0-9_-]+) of at most ${MAX_METADATA_KEY_LENGTH} characters`,
       );
     }
-    out[key] = requireString(`${where}.${key}`, entry);
+    out[key] = requiredString(`${where}.${key}`, entry);
   }
   return out;
 }
 
 function safeInteger(where: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new TypeError(`${where} must be a whole number; got ${describe(value)}`);
-  }
-  return value;
+  return integerOption(where, value, 0, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 }
 
 function localized(where: string, value: unknown): LocalizedMessage {
-  const v = requireKeys(where, value, ['locale', 'message']);
-  return { locale: requireString(`${where}.locale`, v.locale, true), message: requireString(`${where}.message`, v.message) };
+  const v = requiredObject(where, value, ['locale', 'message']);
+  return { locale: requiredString(`${where}.locale`, v.locale, true), message: requiredString(`${where}.message`, v.message) };
 }
 
 function helpUrl(where: string, value: unknown): string {
-  const url = requireString(where, value, true);
+  const url = requiredString(where, value, true);
   try {
     new URL(url);
   } catch {
-    throw new TypeError(`${where} must be an absolute URL; got ${describe(url)}`);
+    throw new TypeError(`${where} must be an absolute URL; got ${describeValue(url)}`);
   }
   return url;
 }
@@ -212,12 +177,12 @@ function buildValue(where: string, type: PublicDetailType, v: Obj): PublicErrorD
       return {
         type,
         value: {
-          fieldViolations: requireArray(`${where}.fieldViolations`, v.fieldViolations).map((raw, i) => {
+          fieldViolations: nonEmptyArray(`${where}.fieldViolations`, v.fieldViolations).map((raw, i) => {
             const at = `${where}.fieldViolations[${i}]`;
-            const f = requireKeys(at, raw, ['field', 'description', 'reason', 'localizedMessage']);
+            const f = requiredObject(at, raw, ['field', 'description', 'reason', 'localizedMessage']);
             return {
-              field: requireString(`${at}.field`, f.field, true),
-              description: requireString(`${at}.description`, f.description),
+              field: requiredString(`${at}.field`, f.field, true),
+              description: requiredString(`${at}.description`, f.description),
               reason: f.reason === undefined || f.reason === '' ? '' : requireReason(`${at}.reason`, f.reason),
               localizedMessage: f.localizedMessage === undefined ? undefined : localized(`${at}.localizedMessage`, f.localizedMessage),
             };
@@ -227,7 +192,7 @@ function buildValue(where: string, type: PublicDetailType, v: Obj): PublicErrorD
     case 'RetryInfo': {
       const ms = v.retryDelayMs;
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-        throw new TypeError(`${where}.retryDelayMs must be a finite number of milliseconds >= 0; got ${describe(ms)}`);
+        throw new TypeError(`${where}.retryDelayMs must be a finite number of milliseconds >= 0; got ${describeValue(ms)}`);
       }
       return { type, value: { retryDelay: msToDuration(ms) } };
     }
@@ -235,13 +200,13 @@ function buildValue(where: string, type: PublicDetailType, v: Obj): PublicErrorD
       return {
         type,
         value: {
-          violations: requireArray(`${where}.preconditionViolations`, v.preconditionViolations).map((raw, i) => {
+          violations: nonEmptyArray(`${where}.preconditionViolations`, v.preconditionViolations).map((raw, i) => {
             const at = `${where}.preconditionViolations[${i}]`;
-            const p = requireKeys(at, raw, ['type', 'subject', 'description']);
+            const p = requiredObject(at, raw, ['type', 'subject', 'description']);
             return {
-              type: requireString(`${at}.type`, p.type, true),
-              subject: requireString(`${at}.subject`, p.subject),
-              description: requireString(`${at}.description`, p.description),
+              type: requiredString(`${at}.type`, p.type, true),
+              subject: requiredString(`${at}.subject`, p.subject),
+              description: requiredString(`${at}.description`, p.description),
             };
           }),
         },
@@ -250,9 +215,9 @@ function buildValue(where: string, type: PublicDetailType, v: Obj): PublicErrorD
       return {
         type,
         value: {
-          violations: requireArray(`${where}.quotaViolations`, v.quotaViolations).map((raw, i) => {
+          violations: nonEmptyArray(`${where}.quotaViolations`, v.quotaViolations).map((raw, i) => {
             const at = `${where}.quotaViolations[${i}]`;
-            const q = requireKeys(at, raw, [
+            const q = requiredObject(at, raw, [
               'subject',
               'description',
               'apiService',
@@ -263,8 +228,8 @@ function buildValue(where: string, type: PublicDetailType, v: Obj): PublicErrorD
               'futureQuotaValue',
             ]);
             return {
-              subject: requireString(`${at}.subject`, q.subject),
-              description: requireString(`${at}.description`, q.description),
+              subject: requiredString(`${at}.subject`, q.subject),
+              description: requiredString(`${at}.description`, q.description),
               apiService: optionalString(`${at}.apiService`, q.apiService),
               quotaMetric: optionalString(`${at}.quotaMetric`, q.quotaMetric),
               quotaId: optionalString(`${at}.quotaId`, q.quotaId),
@@ -280,8 +245,8 @@ function buildValue(where: string, type: PublicDetailType, v: Obj): PublicErrorD
       return {
         type,
         value: {
-          resourceType: requireString(`${where}.resourceType`, v.resourceType, true),
-          resourceName: requireString(`${where}.resourceName`, v.resourceName),
+          resourceType: requiredString(`${where}.resourceType`, v.resourceType, true),
+          resourceName: requiredString(`${where}.resourceName`, v.resourceName),
           owner: optionalString(`${where}.owner`, v.owner),
           description: optionalString(`${where}.description`, v.description),
         },
@@ -292,10 +257,10 @@ function buildValue(where: string, type: PublicDetailType, v: Obj): PublicErrorD
       return {
         type,
         value: {
-          links: requireArray(`${where}.links`, v.links).map((raw, i) => {
+          links: nonEmptyArray(`${where}.links`, v.links).map((raw, i) => {
             const at = `${where}.links[${i}]`;
-            const l = requireKeys(at, raw, ['description', 'url']);
-            return { description: requireString(`${at}.description`, l.description), url: helpUrl(`${at}.url`, l.url) };
+            const l = requiredObject(at, raw, ['description', 'url']);
+            return { description: requiredString(`${at}.description`, l.description), url: helpUrl(`${at}.url`, l.url) };
           }),
         },
       };
@@ -332,15 +297,15 @@ function typedAsFriendly(type: PublicDetailType, value: Obj): Obj {
 }
 
 function normaliseOne(where: string, input: unknown): PublicErrorDetail {
-  if (!isObject(input)) throw new TypeError(`${where} must be an object; got ${describe(input)}`);
+  if (!isPlainObject(input)) throw new TypeError(`${where} must be an object; got ${describeValue(input)}`);
   if (typeof input.type === 'string' && 'value' in input) {
     if (!PUBLIC_TYPES.includes(input.type)) {
       throw new TypeError(
-        `${where}.type must be one of ${PUBLIC_TYPES.join(', ')} (DebugInfo and RequestInfo are added by the translator); got ${describe(input.type)}`,
+        `${where}.type must be one of ${PUBLIC_TYPES.join(', ')} (DebugInfo and RequestInfo are added by the translator); got ${describeValue(input.type)}`,
       );
     }
     const type = input.type as PublicDetailType;
-    if (!isObject(input.value)) throw new TypeError(`${where}.value must be an object; got ${describe(input.value)}`);
+    if (!isPlainObject(input.value)) throw new TypeError(`${where}.value must be an object; got ${describeValue(input.value)}`);
     return buildValue(`${where}.value`, type, typedAsFriendly(type, input.value));
   }
   const matches = SHAPES.filter((s) => s.key in input || (s.type === 'ResourceInfo' && 'resourceName' in input));
@@ -352,7 +317,7 @@ function normaliseOne(where: string, input: unknown): PublicErrorDetail {
     );
   }
   const shape = matches[0];
-  return buildValue(where, shape.type, requireKeys(where, input, shape.allowed));
+  return buildValue(where, shape.type, requiredObject(where, input, shape.allowed));
 }
 
 /**

@@ -7,7 +7,7 @@
  * Surrounding spaces are ignored. When the service definitions are known, a key must name one of
  * their methods or services: a misspelt key fails when the stack is built, not during an outage.
  */
-import { describeValue } from './validate';
+import { describeValue, isPlainObject } from './validate';
 import { byDistance, nearestName } from './nearest';
 import type { KnownMethods } from './services';
 
@@ -121,7 +121,7 @@ export function parseMethodKeys<V>(
 ): MethodTable<V> {
   const accepts = rules.accepts ?? 'service';
   if (keyed === undefined) return EMPTY;
-  if (keyed === null || typeof keyed !== 'object' || Array.isArray(keyed)) {
+  if (!isPlainObject(keyed)) {
     throw new TypeError(`${where} must be an object keyed by ${GRAMMAR[accepts]}; got ${describeValue(keyed)}`);
   }
   const methods = new Map<string, V>();

@@ -1,12 +1,16 @@
 /**
- * Option validation shared by every interceptor: each check throws a TypeError or RangeError whose
- * message names the option, what is allowed and what was given.
+ * Validation of everything a user hands the package (options, PublicError details, fault rules):
+ * each check throws a TypeError or RangeError whose message names the option, what is allowed
+ * and what was given.
  */
 import { MAX_TIMEOUT_MS } from './time';
 
-/** A value as an error message shows it: strings quoted, objects and functions by kind. */
+/** Longest string an error message quotes in full. */
+const QUOTED_LENGTH = 80;
+
+/** A value as an error message shows it: strings quoted (long ones cut), objects and functions by kind. */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > QUOTED_LENGTH ? `${value.slice(0, QUOTED_LENGTH)}…` : value);
   if (typeof value === 'function') return 'a function';
   if (value === null) return 'null';
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
@@ -71,16 +75,43 @@ export function stringOption(name: string, value: unknown): string | undefined {
   return value;
 }
 
-/** A plain object (or undefined → `{}`); rejects keys not in `known`, naming the allowed ones. */
-export function objectOption<T extends object>(name: string, value: unknown, known: readonly string[]): Partial<T> {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`${name} must be an object; got ${describeValue(value)}`);
+/** A string (required); with `nonEmpty`, at least one character. */
+export function requiredString(name: string, value: unknown, nonEmpty = false): string {
+  if (typeof value !== 'string' || (nonEmpty && value.length === 0)) {
+    throw new TypeError(`${name} must be a ${nonEmpty ? 'non-empty ' : ''}string; got ${describeValue(value)}`);
   }
+  return value;
+}
+
+/** A non-empty array (required). */
+export function nonEmptyArray(name: string, value: unknown): readonly unknown[] {
+  if (!Array.isArray(value) || value.length === 0) throw new TypeError(`${name} must be a non-empty array; got ${describeValue(value)}`);
+  return value;
+}
+
+/** True for an object that is not null nor an array. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A plain object of any keys, or undefined. */
+export function plainObjectOption<T extends object>(name: string, value: unknown): T | undefined {
+  if (value !== undefined && !isPlainObject(value)) throw new TypeError(`${name} must be an object; got ${describeValue(value)}`);
+  return value as T | undefined;
+}
+
+/** A plain object (required); rejects keys not in `known`, naming the allowed ones. */
+export function requiredObject<T extends object = Record<string, unknown>>(name: string, value: unknown, known: readonly string[]): Partial<T> {
+  if (!isPlainObject(value)) throw new TypeError(`${name} must be an object; got ${describeValue(value)}`);
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
       throw new TypeError(`${name}: unknown option "${key}"; allowed: ${known.join(', ')}`);
     }
   }
   return value as Partial<T>;
+}
+
+/** A plain object (or undefined → `{}`); rejects keys not in `known`, naming the allowed ones. */
+export function objectOption<T extends object = Record<string, unknown>>(name: string, value: unknown, known: readonly string[]): Partial<T> {
+  return value === undefined ? {} : requiredObject<T>(name, value, known);
 }

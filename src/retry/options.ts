@@ -1,7 +1,7 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { parseMethodKeys, serviceOf, type MethodTable } from '../internal/method-keys';
 import { readServices, type ServiceSource } from '../internal/services';
-import { functionOption, integerOption, objectOption, stringOption } from '../internal/validate';
+import { functionOption, integerOption, objectOption, plainObjectOption, stringOption } from '../internal/validate';
 import { resolveStatusTable, type StatusTable, type StatusTableOptions } from '../status/table';
 import type { EventHandler } from '../telemetry/events';
 import { createRetryBudget, isRetryBudget, type RetryBudget, type RetryBudgetOptions } from './budget';
@@ -119,7 +119,7 @@ export function resolveRetryOptions(options: RetryOptions = {}, name = 'retry'):
     budgetFor: resolveBudgets(name, o.budget, now),
     bufferMaxBytes: resolveBuffer(name, o.bufferClientStreams),
     target: stringOption(`${name}.target`, o.target),
-    channelOptions: plainObject(`${name}.channelOptions`, o.channelOptions),
+    channelOptions: plainObjectOption<ChannelOptions>(`${name}.channelOptions`, o.channelOptions),
     onEvent: functionOption<EventHandler>(`${name}.onEvent`, o.onEvent),
     now,
     random,
@@ -165,11 +165,4 @@ function resolveBuffer(name: string, value: RetryOptions['bufferClientStreams'])
   const o = objectOption<{ maxBytes: number }>(`${name}.bufferClientStreams`, value, ['maxBytes']);
   if (o.maxBytes === undefined) throw new TypeError(`${name}.bufferClientStreams.maxBytes is required (the replay buffer cap in bytes)`);
   return integerOption(`${name}.bufferClientStreams.maxBytes`, o.maxBytes, 0, 1, 256 * 1024 * 1024);
-}
-
-function plainObject<T extends object>(name: string, value: T | undefined): T | undefined {
-  if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-    throw new TypeError(`${name} must be an object; got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
-  }
-  return value;
 }

@@ -1,6 +1,6 @@
 import { parseMethodKeys, type MethodTable } from '../internal/method-keys';
 import { readServices, type ServiceSource } from '../internal/services';
-import { booleanOption, describeValue, enumOption, objectOption } from '../internal/validate';
+import { booleanOption, describeValue, enumOption, isPlainObject, objectOption } from '../internal/validate';
 import { isKnownStatusCode, parseStatusCode } from './codes';
 import {
   DEFAULT_CLASSIFICATIONS,
@@ -67,7 +67,7 @@ function validateChange(where: string, value: unknown): Partial<StatusClassifica
 
 /** Validates overrides: status code (number or name) → changes to its row. */
 function validateOverrides(where: string, value: unknown): ReadonlyMap<number, Partial<StatusClassification>> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw new TypeError(`${where} must be an object keyed by status code (0–16 or a name like UNAVAILABLE); got ${describeValue(value)}`);
   }
   const changes = new Map<number, Partial<StatusClassification>>();

@@ -126,7 +126,7 @@ describe('PublicError: details', () => {
   it.each([
     [{ reason: 'OK_REASON', metadata: { 'Bad Key': 'v' } }, /lowerCamelCase/],
     [{ reason: 'OK_REASON', metadata: { key: 5 } }, /metadata\.key must be a string/],
-    [{ reason: 'OK_REASON', reasn: 'typo' }, /unknown field "reasn"/],
+    [{ reason: 'OK_REASON', reasn: 'typo' }, /PublicError details: unknown option "reasn"; allowed: reason, domain, metadata/],
     [{ fieldViolations: [] }, /non-empty array/],
     [{ fieldViolations: [{ field: '', description: 'd' }] }, /field must be a non-empty string/],
     [{ fieldViolations: [{ field: 'f', description: 'd', reason: 'lower' }] }, /reason/],
