@@ -3,15 +3,15 @@
  *
  * Loads proto/example/users/v1/users.proto at run time (no generated code). The package
  * definition carries each method's options, so the client stack reads `idempotency_level` from
- * it: GetUser (NO_SIDE_EFFECTS) is retried after an INTERNAL error, RenameUser (no option) is
- * not, because running it twice could rename twice. The script starts a server on 127.0.0.1
- * whose handlers fail their first call with an internal bug, calls both methods, and exits.
+ * it: GetUser (NO_SIDE_EFFECTS) is retried after an ABORTED (a transaction conflict), RenameUser
+ * (no option) is not, because running it twice could rename twice. The script starts a server on
+ * 127.0.0.1 whose handlers lose a conflict on their first call, calls both methods, and exits.
  */
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 // In your project: from 'grpc-resilience'.
-import { clientInterceptors, describeServiceError, serverInterceptors, statusName, wrapService } from '../src';
+import { clientInterceptors, describeServiceError, PublicError, serverInterceptors, statusName, wrapService } from '../src';
 
 interface User {
   id: string;
@@ -31,14 +31,14 @@ const { UserService } = (
   grpc.loadPackageDefinition(definition) as unknown as { example: { users: { v1: { UserService: grpc.ServiceClientConstructor } } } }
 ).example.users.v1;
 
-/** A handler that hits a transient bug on its first call, then works. */
+/** A handler whose first call loses a transaction conflict (ABORTED: retry only what is idempotent), then works. */
 function flakyOnce<Req, Res>(name: string, work: (request: Req) => Res) {
   let calls = 0;
   return async (call: grpc.ServerUnaryCall<Req, Res>): Promise<Res> => {
     calls++;
     const previous = call.metadata.get('grpc-previous-rpc-attempts')[0] ?? '0';
     console.log(`  [server] ${name} call ${calls} (grpc-previous-rpc-attempts: ${previous})`);
-    if (calls === 1) throw new Error(`${name}: lost the database connection`);
+    if (calls === 1) throw new PublicError(grpc.status.ABORTED, `${name}: the transaction conflicted with another; try again`);
     return work(call.request);
   };
 }

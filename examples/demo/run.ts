@@ -268,9 +268,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     stack = clientInterceptors({
       target: 'profile',
       service: ProfileServiceDefinition, // GetProfile is NO_SIDE_EFFECTS: safe to retry
-      // Retry at one layer: the profile service already retried its own INTERNAL failures, and
-      // another round of three would multiply the load a bug causes by three.
-      statusTable: { overrides: { INTERNAL: { retry: 'never' } } },
       deadline: { defaultTimeoutMs: CLIENT_TIMEOUT_MS },
       retry: { random: seededRandom(seed ^ 0xc1 ^ 0x5eed) },
       breaker,

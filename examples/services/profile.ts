@@ -44,7 +44,7 @@ export function connectDependencies(addresses: { users: string; preferences: str
   const users = clientInterceptors({
     ...observe,
     target: 'users',
-    // GetUser is NO_SIDE_EFFECTS in the proto: INTERNAL and timed-out attempts are retried too.
+    // GetUser is NO_SIDE_EFFECTS in the proto: timed-out attempts are retried too (INTERNAL, a bug, is not).
     service: UserServiceDefinition,
     // A stalled attempt is abandoned after 250 ms and retried while the profile's deadline has room.
     retry: { methods: { [GET_USER]: { perAttemptTimeoutMs: 250 } }, random },

@@ -36,7 +36,8 @@ const clientFault = (): StatusClassification =>
 export const DEFAULT_CLASSIFICATIONS: Readonly<Record<status, StatusClassification>> = Object.freeze({
   [status.OK]: Object.freeze({ retry: 'never', breakerFailure: false, clientFault: false, exposable: true }),
   [status.CANCELLED]: Object.freeze({ retry: 'never', breakerFailure: false, clientFault: false, exposable: false }),
-  [status.UNKNOWN]: Object.freeze({ retry: 'idempotent', breakerFailure: true, clientFault: false, exposable: false }),
+  // A bug is not transient: retried at every tier of a system, one request would run it many times.
+  [status.UNKNOWN]: Object.freeze({ retry: 'never', breakerFailure: true, clientFault: false, exposable: false }),
   [status.INVALID_ARGUMENT]: clientFault(),
   [status.DEADLINE_EXCEEDED]: Object.freeze({
     retry: 'idempotent',
@@ -59,7 +60,7 @@ export const DEFAULT_CLASSIFICATIONS: Readonly<Record<status, StatusClassificati
   [status.ABORTED]: Object.freeze({ retry: 'idempotent', breakerFailure: false, clientFault: false, exposable: true }),
   [status.OUT_OF_RANGE]: clientFault(),
   [status.UNIMPLEMENTED]: clientFault(),
-  [status.INTERNAL]: Object.freeze({ retry: 'idempotent', breakerFailure: true, clientFault: false, exposable: false }),
+  [status.INTERNAL]: Object.freeze({ retry: 'never', breakerFailure: true, clientFault: false, exposable: false }),
   [status.UNAVAILABLE]: Object.freeze({ retry: 'always', breakerFailure: true, clientFault: false, exposable: true }),
   [status.DATA_LOSS]: Object.freeze({ retry: 'never', breakerFailure: true, clientFault: false, exposable: false }),
   [status.UNAUTHENTICATED]: clientFault(),

@@ -14,7 +14,7 @@ import { echoClient, ECHO_PATHS, sleep, unary, type EchoClient, type EchoMessage
 import { startFlakyServer, type FlakyAnswer, type FlakyServer } from '../helpers/flaky-server';
 import { activeChannelCalls } from '../helpers/scripted-server';
 
-const { OK, UNAVAILABLE, INTERNAL, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, CANCELLED, NOT_FOUND } = grpc.status;
+const { OK, UNAVAILABLE, INTERNAL, ABORTED, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, CANCELLED, NOT_FOUND } = grpc.status;
 const fail = (code: grpc.status, trailers?: Record<string, string>): FlakyAnswer => ({ code, trailers });
 const ok: FlakyAnswer = { code: OK };
 
@@ -95,20 +95,36 @@ describe('retryClientInterceptor: unary calls against a real server', () => {
     ]);
   });
 
-  it('a non-idempotent method failing with INTERNAL makes exactly one attempt (side effect counted once)', async () => {
-    const { server, client, events } = await setup([fail(INTERNAL)]);
+  it('a non-idempotent method failing with ABORTED makes exactly one attempt (side effect counted once)', async () => {
+    const { server, client, events } = await setup([fail(ABORTED)]);
     const result = await unary(client, { id: 'w' }, { method: 'write' });
-    expect(result.status.code).toBe(INTERNAL);
+    expect(result.status.code).toBe(ABORTED);
     expect(server.sideEffects.count).toBe(1);
     expect(server.seen).toHaveLength(1);
     expect(ofType(events, 'give-up')[0]).toMatchObject({ reason: 'not-idempotent', attempts: 1 });
   });
 
-  it('the same method declared idempotent is retried on INTERNAL', async () => {
-    const { server, client } = await setup([fail(INTERNAL), ok], { methods: { [ECHO_PATHS.write]: { idempotent: true } } });
+  it('the same method declared idempotent is retried on ABORTED', async () => {
+    const { server, client } = await setup([fail(ABORTED), ok], { methods: { [ECHO_PATHS.write]: { idempotent: true } } });
     const result = await unary(client, { id: 'w' }, { method: 'write' });
     expect(result.status.code).toBe(OK);
     expect(server.sideEffects.count).toBe(2);
+  });
+
+  it('INTERNAL (a bug) is not retried, even for an idempotent method, unless the method opts in', async () => {
+    const { server, client, events } = await setup([fail(INTERNAL), ok], { idempotent: true });
+    expect((await unary(client, { id: 'bug' })).status.code).toBe(INTERNAL);
+    expect(server.seen).toHaveLength(1);
+    expect(ofType(events, 'give-up')[0]).toMatchObject({ reason: 'not-retryable', attempts: 1, code: INTERNAL });
+    client.close();
+    await server.close();
+
+    const optIn = await setup([fail(INTERNAL), ok], {
+      idempotent: true,
+      statusTable: { methods: { [ECHO_PATHS.unary]: { INTERNAL: { retry: 'idempotent' } } } },
+    });
+    expect((await unary(optIn.client, { id: 'flaky' })).status.code).toBe(OK);
+    expect(optIn.server.seen).toHaveLength(2);
   });
 
   it('client faults are not retried', async () => {
@@ -228,7 +244,7 @@ describe('retryClientInterceptor: unary calls against a real server', () => {
     await unary(client, { id: 'two' }, { callOptions: withResilience({}, { retry: { maxAttempts: 2 } }) });
     expect(server.seen).toHaveLength(2);
     server.seen.length = 0;
-    server.answers = [fail(INTERNAL)];
+    server.answers = [fail(ABORTED)];
     await unary(client, { id: 'idem' }, { method: 'write', callOptions: withResilience({}, { retry: { idempotent: true } }) });
     expect(server.seen).toHaveLength(3);
   });

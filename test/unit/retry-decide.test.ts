@@ -52,8 +52,9 @@ const attempt = (code: number, over: Partial<FailedAttempt> = {}): FailedAttempt
   attemptTimedOut: false,
   ...over,
 });
+const METHOD = '/test.v1.EchoService/Unary';
 const ctx = (over: Partial<RetryContext> = {}): RetryContext => ({
-  method: '/test.v1.EchoService/Unary',
+  method: METHOD,
   idempotent: false,
   table: defaultStatusTable,
   maxAttempts: 3,
@@ -82,10 +83,17 @@ describe('decideRetry', () => {
     });
   });
 
-  it('INTERNAL, UNKNOWN and ABORTED only for idempotent methods', () => {
-    for (const code of [status.INTERNAL, status.UNKNOWN, status.ABORTED]) {
-      expect(decideRetry(attempt(code), ctx())).toEqual({ retry: false, reason: 'not-idempotent' });
-      expect(decideRetry(attempt(code), ctx({ idempotent: true }))).toMatchObject({ retry: true });
+  it('ABORTED only for idempotent methods', () => {
+    expect(decideRetry(attempt(status.ABORTED), ctx())).toEqual({ retry: false, reason: 'not-idempotent' });
+    expect(decideRetry(attempt(status.ABORTED), ctx({ idempotent: true }))).toMatchObject({ retry: true });
+  });
+
+  it('INTERNAL and UNKNOWN (a bug) never by default, even for idempotent methods; a method can opt in', () => {
+    const optIn = createStatusTable({ methods: { [METHOD]: { INTERNAL: { retry: 'idempotent' }, UNKNOWN: { retry: 'idempotent' } } } });
+    for (const code of [status.INTERNAL, status.UNKNOWN]) {
+      expect(decideRetry(attempt(code), ctx({ idempotent: true }))).toEqual({ retry: false, reason: 'not-retryable' });
+      expect(decideRetry(attempt(code), ctx({ idempotent: true, table: optIn }))).toMatchObject({ retry: true });
+      expect(decideRetry(attempt(code), ctx({ table: optIn }))).toEqual({ retry: false, reason: 'not-idempotent' });
     }
   });
 

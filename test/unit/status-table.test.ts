@@ -6,7 +6,7 @@ const expected: Record<number, [string, boolean, boolean, boolean, string?]> = {
   // code: [retry, breakerFailure, clientFault, exposable, retryOnlyWith]
   [status.OK]: ['never', false, false, true],
   [status.CANCELLED]: ['never', false, false, false],
-  [status.UNKNOWN]: ['idempotent', true, false, false],
+  [status.UNKNOWN]: ['never', true, false, false],
   [status.INVALID_ARGUMENT]: ['never', false, true, true],
   [status.DEADLINE_EXCEEDED]: ['idempotent', true, false, false, 'attempt-timeout'],
   [status.NOT_FOUND]: ['never', false, true, true],
@@ -17,7 +17,7 @@ const expected: Record<number, [string, boolean, boolean, boolean, string?]> = {
   [status.ABORTED]: ['idempotent', false, false, true],
   [status.OUT_OF_RANGE]: ['never', false, true, true],
   [status.UNIMPLEMENTED]: ['never', false, true, true],
-  [status.INTERNAL]: ['idempotent', true, false, false],
+  [status.INTERNAL]: ['never', true, false, false],
   [status.UNAVAILABLE]: ['always', true, false, true],
   [status.DATA_LOSS]: ['never', true, false, false],
   [status.UNAUTHENTICATED]: ['never', false, true, true],
@@ -45,7 +45,7 @@ describe('createStatusTable overrides', () => {
     methods: {
       'pkg.Svc': { NOT_FOUND: { breakerFailure: true } },
       '/pkg.Svc/Get': { UNAVAILABLE: { retry: 'never' } },
-      '/other.Svc/*': { INTERNAL: { retry: 'never' } },
+      '/other.Svc/*': { INTERNAL: { retry: 'idempotent' } }, // the per-service opt-in
     },
   });
 
@@ -61,7 +61,8 @@ describe('createStatusTable overrides', () => {
     const get = table.classify(status.UNAVAILABLE, '/pkg.Svc/Get');
     expect(get.retry).toBe('never');
     expect(table.classify(status.NOT_FOUND, '/pkg.Svc/Get').breakerFailure).toBe(true);
-    expect(table.classify(status.INTERNAL, '/other.Svc/Do').retry).toBe('never');
+    expect(table.classify(status.INTERNAL, '/other.Svc/Do').retry).toBe('idempotent');
+    expect(table.classify(status.INTERNAL, '/pkg.Svc/Get').retry).toBe('never');
     expect(table.classify(status.INTERNAL, '/other.Svc/Do').breakerFailure).toBe(false);
   });
 
