@@ -5,6 +5,12 @@ import { LazyWindow, NO_ROTATION_TIMER, type WindowStatus } from './lazy-window'
 import type { ResolvedBreakerTuning } from './options';
 import { FAILURE, NEUTRAL, SUCCESS, type Outcome } from './outcome';
 
+/**
+ * The longest retry hint a breaker gives: the default `maxPushbackMs` of the retry interceptor,
+ * beyond which a wait is read as "do not retry" rather than as a time to come back.
+ */
+export const MAX_RETRY_HINT_MS = 30_000;
+
 /** `admit` result for a call the breaker refuses. */
 export const REJECTED = -1;
 
@@ -152,10 +158,16 @@ export class Circuit {
     }
   }
 
-  /** Milliseconds until a call may get through: the rest of the open period, or while a probe is out, a full reset timeout. */
+  /**
+   * The retry hint a refused call carries: milliseconds until a call may get through. It only
+   * ever advises the refused call (callers never hold back other requests on it), so it is sized
+   * for a caller to act on: the rest of the open period, at most `MAX_RETRY_HINT_MS`; while the
+   * probe is out, a tenth of the reset timeout, since the probe's first answer may close the
+   * breaker and a caller told to wait a whole reset timeout would stay away long after.
+   */
   retryAfterMs(now: number): number {
-    if (this.state === 'open') return Math.max(0, Math.ceil(this.openedAt + this.tuning.resetTimeoutMs - now));
-    if (this.state === 'half-open') return this.tuning.resetTimeoutMs;
+    if (this.state === 'open') return Math.min(MAX_RETRY_HINT_MS, Math.max(0, Math.ceil(this.openedAt + this.tuning.resetTimeoutMs - now)));
+    if (this.state === 'half-open') return Math.min(MAX_RETRY_HINT_MS, Math.ceil(this.tuning.resetTimeoutMs / 10));
     return 0;
   }
 

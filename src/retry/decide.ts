@@ -34,12 +34,7 @@ export interface RetryContext {
 
 export type RetryDecision =
   | { readonly retry: true; readonly delayMs: number; readonly pushback: boolean }
-  | {
-      readonly retry: false;
-      readonly reason: GiveUpReason;
-      /** A retry was warranted but the wait would end at or after the deadline. */
-      readonly outOfTime?: { readonly delayMs: number; readonly remainingMs: number };
-    };
+  | { readonly retry: false; readonly reason: GiveUpReason };
 
 const giveUp = (reason: GiveUpReason): RetryDecision => ({ retry: false, reason });
 
@@ -83,8 +78,8 @@ export function decideRetry(attempt: FailedAttempt, ctx: RetryContext): RetryDec
   if (pushback.kind === 'wait' && pushback.delayMs > ctx.maxPushbackMs) return giveUp('pushback-stop');
 
   const delayMs = Math.max(0, Math.round(pushback.kind === 'wait' ? pushback.delayMs : ctx.backoffMs()));
-  const remainingMs = ctx.deadline - ctx.now;
   // Never start a wait that ends at or after the deadline: the next attempt would have no time.
-  if (delayMs >= remainingMs) return { retry: false, reason: 'deadline', outOfTime: { delayMs, remainingMs } };
+  // The call then ends with this attempt's own status: the deadline has not passed.
+  if (delayMs >= ctx.deadline - ctx.now) return giveUp('deadline');
   return { retry: true, delayMs, pushback: pushback.kind === 'wait' };
 }

@@ -11,13 +11,12 @@ import type { InterceptingCallInterface, MessageContext } from '../internal/grpc
 import { deadlineOrInfinity } from '../internal/time';
 import { peerTarget } from '../internal/target';
 import { localFailureKind } from '../status/local-failure';
-import { statusName } from '../status/codes';
 import { callRecordOf } from '../telemetry/call-record';
 import { emitSafely } from '../telemetry/emit';
 import type { GiveUpReason } from '../telemetry/events';
 import { parseTraceParent } from '../trace/traceparent';
 import { backoffDelayMs } from './backoff';
-import { decideRetry, type RetryDecision } from './decide';
+import { decideRetry } from './decide';
 import type { RetryBudget } from './budget';
 import type { ResolvedRetryOptions } from './options';
 import type { RetryPolicy } from './policy';
@@ -265,7 +264,7 @@ export class RetryingCall implements InterceptingCallInterface {
       },
     );
     if (!decision.retry) {
-      this.giveUp(decision.outOfTime ? outOfTimeStatus(status, this.attempts, decision) : status, decision.reason, status.code);
+      this.giveUp(status, decision.reason, status.code);
     } else if (budget && !budget.tryAcquireRetry()) {
       emitSafely(shared.onEvent, { type: 'budget-exhausted', method, target: this.target });
       this.giveUp(status, 'budget', status.code);
@@ -389,18 +388,4 @@ function serializedSize(options: InterceptorOptions, message: unknown): number {
   } catch {
     return Infinity; // the attempt fails on it anyway; do not keep it for replay
   }
-}
-
-/**
- * A retry was due but its wait would end at or after the deadline: fail now with
- * DEADLINE_EXCEEDED (the same fail-fast the deadline interceptor applies before sending) rather
- * than sleep into the deadline. The last attempt's trailers are kept.
- */
-function outOfTimeStatus(last: StatusObject, attempts: number, decision: Extract<RetryDecision, { retry: false }>): StatusObject {
-  const { delayMs, remainingMs } = decision.outOfTime!;
-  const details =
-    `Deadline exceeded while retrying: attempt ${attempts + 1} would start after the deadline ` +
-    `(wait ${delayMs} ms, ${Math.max(0, Math.floor(remainingMs))} ms left); ` +
-    `attempt ${attempts} failed with ${statusName(last.code)}: ${last.details}`;
-  return { code: Status.DEADLINE_EXCEEDED, details, metadata: last.metadata };
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Circuit, isProbe, REJECTED } from '../../src/breaker/circuit';
+import { Circuit, isProbe, MAX_RETRY_HINT_MS, REJECTED } from '../../src/breaker/circuit';
 import { resolveBreakerTuning, type BreakerTuning } from '../../src/breaker/options';
 import { FAILURE, NEUTRAL, SUCCESS, type Outcome } from '../../src/breaker/outcome';
 import type { ResilienceEvent } from '../../src/telemetry';
@@ -92,7 +92,8 @@ describe('Circuit', () => {
     expect(isProbe(probe)).toBe(true);
     expect(c.admit()).toBe(REJECTED);
     expect(c.admit()).toBe(REJECTED);
-    expect(c.retryAfterMs(Date.now())).toBe(1000);
+    // The probe may close the breaker at its first answer: come back soon, not a whole reset timeout later.
+    expect(c.retryAfterMs(Date.now())).toBe(100);
     c.settle(probe, SUCCESS, Date.now());
     await flush();
     expect(c.state).toBe('closed');
@@ -101,6 +102,21 @@ describe('Circuit', () => {
     await flush();
     expect(c.state).toBe('closed');
     expect(transitions()).toEqual(['closed>open', 'open>half-open', 'half-open>closed']);
+  });
+
+  it('caps the retry hint at 30 s, however long the reset timeout', async () => {
+    const { c } = circuit({ volumeThreshold: 1, resetTimeoutMs: 600_000 });
+    run(c, FAILURE);
+    await flush();
+    expect(c.state).toBe('open');
+    expect(c.retryAfterMs(Date.now())).toBe(MAX_RETRY_HINT_MS);
+    vi.advanceTimersByTime(600_000 - 1_000);
+    expect(c.retryAfterMs(Date.now())).toBe(1_000);
+    vi.advanceTimersByTime(1_000);
+    expect(c.state).toBe('half-open');
+    c.admit(); // the probe
+    expect(c.retryAfterMs(Date.now())).toBe(MAX_RETRY_HINT_MS);
+    c.shutdown();
   });
 
   it('re-opens on a failed probe and waits another full reset timeout', async () => {
