@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { callContextStorage } from '../context/scope';
 import type { InterceptingCallInterface } from '../internal/grpc-types';
 import { LocallyFailedCall } from '../internal/locally-failed-call';
 import { localFailureStatus } from '../status/local-failure';
@@ -20,6 +21,8 @@ export function rejectedCall(
   onEvent: EventHandler | undefined,
 ): grpc.InterceptingCall {
   const retryAfterMs = circuit.retryAfterMs(now);
+  // Refused here: the caller of the call being served must not retry on top (retry at one tier).
+  callContextStorage.getStore()?.noteRetriedOutgoingFailure?.();
   const peer = inner.getPeer(); // the channel target, for interceptors above that key by it
   inner.cancelWithStatus(grpc.status.CANCELLED, 'Not sent: circuit breaker open');
   emitSafely(onEvent, { type: 'breaker-reject', key: circuit.key, method, target: circuit.target, retryAfterMs });

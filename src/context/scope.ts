@@ -11,6 +11,14 @@ export interface CancellableContext extends CallContext {
    * the listener) when the call has already finished normally or its scope opted out.
    */
   onCancel(listener: (reason: CancelReason) => void): Unsubscribe | undefined;
+  /**
+   * Our client stack has dealt with a failure of one of this call's outgoing calls: retried it, or
+   * refused to (breaker open, budget spent, told to stop). The status this call sends then tells
+   * its own caller not to retry (retry at one tier). Absent on contexts that answer no caller.
+   */
+  noteRetriedOutgoingFailure?(): void;
+  /** True once `noteRetriedOutgoingFailure` was called. */
+  readonly retriedOutgoingFailure?: boolean;
 }
 
 /** The store behind `currentCallContext()`. One per process (module instance). */

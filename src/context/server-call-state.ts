@@ -13,6 +13,7 @@ export class ServerCallState implements CancellableContext {
   private listeners: Set<(reason: CancelReason) => void> | undefined;
   private cancelReason: CancelReason | undefined;
   private done = false;
+  private retriedOutgoing = false;
 
   constructor(
     readonly traceId: string,
@@ -43,6 +44,14 @@ export class ServerCallState implements CancellableContext {
       }
     }
     return controller.signal;
+  }
+
+  get retriedOutgoingFailure(): boolean {
+    return this.retriedOutgoing;
+  }
+
+  noteRetriedOutgoingFailure(): void {
+    this.retriedOutgoing = true;
   }
 
   onCancel(listener: (reason: CancelReason) => void): Unsubscribe | undefined {

@@ -25,7 +25,10 @@ export interface ServiceErrorDescription {
   readonly codeName: string;
   /** The status message (grpc-js `ServiceError.details`). */
   readonly message: string;
-  /** Whether repeating the call may succeed, per the status table (and the server's RetryInfo). */
+  /**
+   * Whether repeating the call may succeed, per the status table and the server's hints; false
+   * when the server said not to retry (a tier below it has already retried the failure).
+   */
   readonly retryable: boolean;
   /** How long the server asked to wait first (RetryInfo or `grpc-retry-pushback-ms`). */
   readonly retryDelayMs?: number;
@@ -72,10 +75,11 @@ export function describeServiceError(error: unknown, options: DescribeOptions = 
   let retryDelayMs = decoded.retryInfo ? durationToMs(decoded.retryInfo.retryDelay) : undefined;
   let stopRetrying = false;
   const pushback = firstString(e, PUSHBACK_KEY);
-  if (retryDelayMs === undefined && pushback !== undefined) {
+  if (pushback !== undefined) {
     const ms = Number.parseInt(pushback, 10);
-    if (ms >= 0) retryDelayMs = ms;
-    else if (ms < 0) stopRetrying = true;
+    // "Do not retry" wins over a RetryInfo sent with it (a tier below has already retried).
+    if (ms < 0) stopRetrying = true;
+    else if (ms >= 0 && retryDelayMs === undefined) retryDelayMs = ms;
   }
 
   const table = resolveStatusTable(options.statusTable);

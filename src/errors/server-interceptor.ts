@@ -1,6 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { CallContext } from '../context/call-context';
-import { callContextStorage } from '../context/scope';
+import { callContextStorage, type CancellableContext } from '../context/scope';
 import { asServerInterceptingCall, ForwardingServerCall } from '../internal/forwarding-server-call';
 import type { PartialServerStatus } from '../internal/grpc-types';
 import { statusName } from '../status/codes';
@@ -30,7 +29,7 @@ export function errorTranslationServerInterceptor(options?: ErrorTranslationOpti
 /** Per-call state: nothing is computed unless the call fails. */
 class TranslatingCall extends ForwardingServerCall {
   private requestMetadata: grpc.Metadata | undefined;
-  private context: CallContext | undefined;
+  private context: CancellableContext | undefined;
   /** onCancel before our status means the call was cancelled or timed out (it also fires after every status). */
   private ended = false;
   private sent: PartialServerStatus | undefined;
@@ -73,6 +72,7 @@ class TranslatingCall extends ForwardingServerCall {
           method: this.method,
           traceId,
           incoming: { deadline: this.incomingDeadline(), cancelled, now: this.config.now() },
+          retriedOutgoing: this.context?.retriedOutgoingFailure === true,
           config: this.config,
         },
       );

@@ -1,10 +1,12 @@
 import { status, type Metadata } from '@grpc/grpc-js';
 import { readRichStatus } from '../details/read';
-import { PUSHBACK_KEY, readPushback } from '../retry/pushback';
+import { isRetryableByCaller, tellCallerNotToRetry } from '../retry/one-tier';
+import { readPushback } from '../retry/pushback';
 import { retryInfoDetail } from '../details/codec';
 import type { DebugInfo, ErrorDetail } from '../details/types';
 import { classifyStatus } from '../status/classify';
 import { isKnownStatusCode } from '../status/codes';
+import { localFailureKind } from '../status/local-failure';
 import type { ErrorTranslatedEvent } from '../telemetry/events';
 import { endedCallCode, findDownstreamStatus, translateDownstream, type DownstreamStatus, type IncomingCallState } from './downstream';
 import type { FailureRecord, MapError } from './failure-record';
@@ -26,6 +28,8 @@ export interface TranslationScope {
   readonly method: string;
   readonly traceId: string;
   readonly incoming: IncomingCallState;
+  /** Our client stack already dealt with a failure of one of this call's outgoing calls (retried it, or refused to). */
+  readonly retriedOutgoing?: boolean;
   readonly config: Pick<
     ResolvedErrorTranslation,
     'domain' | 'mapError' | 'debugInfo' | 'trustGrpcStatuses' | 'statusTable' | 'downstream'
@@ -92,9 +96,30 @@ function levelFor(code: number, scope: TranslationScope): ErrorLogLevel {
 /**
  * Decides what the client sees for one failed call. Order: PublicError, mapped error, downstream
  * status (in the error or its cause chain), an abort after the call was over, a status chosen the
- * grpc-js way, anything else (INTERNAL).
+ * grpc-js way, anything else (INTERNAL). The status tells the client not to retry when this tier
+ * has already dealt with the failure (see `callerMustNotRetry`).
  */
 export function translateFailure(input: FailureInput, scope: TranslationScope): Translation {
+  const translation = chooseStatus(input, scope);
+  if (callerMustNotRetry(translation, scope)) tellCallerNotToRetry(translation.status.metadata);
+  return translation;
+}
+
+/**
+ * Retry at one tier: a failure the caller might retry, sent by a call whose outgoing call failed
+ * and was already retried here (or refused by our breaker or budget), or whose dependency said
+ * "do not retry" itself, must not be retried by the caller as well.
+ */
+function callerMustNotRetry(translation: Translation, scope: TranslationScope): boolean {
+  if (!isRetryableByCaller(translation.status.code, scope.config.statusTable, scope.method)) return false;
+  if (scope.retriedOutgoing === true) return true;
+  const downstream = translation.downstream;
+  if (downstream === undefined) return false;
+  // Without a retry interceptor here: the dependency's own "do not retry", or our breaker's refusal.
+  return readPushback(downstream.metadata).kind === 'stop' || localFailureKind(downstream.metadata) === 'breaker-open';
+}
+
+function chooseStatus(input: FailureInput, scope: TranslationScope): Translation {
   const { record, status: raw } = input;
   const config = scope.config;
   const envelope = (debugSource?: { error: unknown; detail?: string }): StatusEnvelope => ({
@@ -159,7 +184,7 @@ function retryHint(metadata: Metadata | null | undefined): ErrorDetail[] {
 
 /** Keeps a "do not retry" pushback (a negative value) the handler sent. */
 function keepStopHint(translated: OutgoingStatus, metadata: Metadata | null | undefined): OutgoingStatus {
-  if (readPushback(metadata ?? undefined).kind === 'stop') translated.metadata.set(PUSHBACK_KEY, '-1');
+  if (readPushback(metadata ?? undefined).kind === 'stop') tellCallerNotToRetry(translated.metadata);
   return translated;
 }
 

@@ -19,6 +19,7 @@ import { backoffDelayMs } from './backoff';
 import { decideRetry } from './decide';
 import type { RetryBudget } from './budget';
 import type { ResolvedRetryOptions } from './options';
+import { isRetryableByCaller } from './one-tier';
 import type { RetryPolicy } from './policy';
 import { RequestReplay } from './request-replay';
 import { warnDoubleRetry } from './service-config';
@@ -314,6 +315,11 @@ export class RetryingCall implements InterceptingCallInterface {
 
   private giveUp(status: StatusObject, reason: GiveUpReason, lastCode: number): void {
     const shared = this.shared;
+    // This tier has dealt with the failure: the caller of the call we serve must not retry on top.
+    const ctx = this.ctx;
+    if (ctx?.noteRetriedOutgoingFailure && isRetryableByCaller(lastCode, shared.table, this.options.method_definition.path)) {
+      ctx.noteRetriedOutgoingFailure();
+    }
     if (shared.onEvent) {
       emitSafely(shared.onEvent, {
         type: 'give-up',

@@ -265,8 +265,15 @@ describe('describeServiceError', () => {
     expect(withDelay).toMatchObject({ retryable: true, retryDelayMs: 1500 });
     expect(describeServiceError(failed(8, (md) => md.set('grpc-retry-pushback-ms', '250')))).toMatchObject({ retryable: true, retryDelayMs: 250 });
     expect(describeServiceError(failed(14, (md) => md.set('grpc-retry-pushback-ms', '-1'))).retryable).toBe(false);
+    // Retried below already: not retryable, and the RetryInfo still says when the service expects to be back.
+    const retriedBelow = failed(14, (md) => {
+      md.set(STATUS_DETAILS_KEY, encodeRichStatus(14, 'busy', [retryInfoDetail(300)]));
+      md.set('grpc-retry-pushback-ms', '-1');
+    });
+    expect(describeServiceError(retriedBelow)).toMatchObject({ retryable: false, retryDelayMs: 300 });
     expect(describeServiceError(failed(13)).retryable).toBe(false);
-    expect(describeServiceError(failed(13), { idempotent: true }).retryable).toBe(true);
+    expect(describeServiceError(failed(13), { idempotent: true }).retryable).toBe(false); // a bug is not transient
+    expect(describeServiceError(failed(13), { idempotent: true, statusTable: { overrides: { INTERNAL: { retry: 'idempotent' } } } }).retryable).toBe(true);
     expect(describeServiceError(failed(4), { idempotent: true }).retryable).toBe(false);
     expect(describeServiceError(failed(5), { idempotent: true }).retryable).toBe(false);
     expect(describeServiceError(failed(5), { statusTable: { overrides: { NOT_FOUND: { retry: 'always' } } } }).retryable).toBe(true);
