@@ -5,11 +5,9 @@ import { STATUS_DETAILS_KEY, encodeRichStatus, retryInfoDetail } from '../../src
 import { PublicError, decodeErrorDetails } from '../../src/errors';
 import { resolveErrorTranslationOptions } from '../../src/errors/options';
 import { translateFailure, type TranslationScope } from '../../src/errors/translate';
-import { decideRetry, type FailedAttempt, type RetryContext } from '../../src/retry/decide';
 import { DO_NOT_RETRY, isRetryableByCaller } from '../../src/retry/one-tier';
 import { PUSHBACK_KEY } from '../../src/retry/pushback';
 import { createStatusTable, defaultStatusTable, localFailureStatus } from '../../src/status';
-import { seededRandom } from '../../src/testing/random';
 
 const NOW = 1_700_000_000_000;
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -114,67 +112,5 @@ describe('retry at one tier: what a server tells its caller', () => {
     first.noteRetriedOutgoingFailure();
     expect(first.retriedOutgoingFailure).toBe(true);
     expect(new ServerCallState(TRACE, 0, METHOD, Infinity).retriedOutgoingFailure).toBe(false);
-  });
-});
-
-describe('retry at one tier: what a client does with it', () => {
-  const attempt = (code: number, metadata: grpc.Metadata, over: Partial<FailedAttempt> = {}): FailedAttempt => ({
-    code,
-    metadata,
-    attempts: 1,
-    committed: false,
-    sent: true,
-    attemptTimedOut: false,
-    ...over,
-  });
-  const ctx = (over: Partial<RetryContext> = {}): RetryContext => ({
-    method: METHOD,
-    idempotent: false,
-    table: defaultStatusTable,
-    maxAttempts: 3,
-    maxPushbackMs: 30_000,
-    now: 1_000,
-    deadline: Infinity,
-    backoffMs: () => 40,
-    ...over,
-  });
-
-  it('the signal stops the retry, whatever hint comes with it', () => {
-    const md = new grpc.Metadata();
-    withRetryInfo(10)(md);
-    md.set(PUSHBACK_KEY, DO_NOT_RETRY);
-    md.set('content-type', 'application/grpc');
-    expect(decideRetry(attempt(grpc.status.UNAVAILABLE, md), ctx({ idempotent: true }))).toEqual({ retry: false, reason: 'pushback-stop' });
-  });
-
-  it('a server can never use it to make a client retry more: for every code and call, the signal only turns retries off', () => {
-    const random = seededRandom(17);
-    const stops = ['-1', '-0', '-', ' -1', '-999999999999999', '-1.5', 'abc'];
-    const tables = [
-      defaultStatusTable,
-      createStatusTable({ overrides: { INTERNAL: { retry: 'always' }, NOT_FOUND: { retry: 'always' } } }),
-    ];
-    let turnedOff = 0;
-    for (let code = 0; code <= 17; code++) {
-      for (let n = 0; n < 40; n++) {
-        const over: Partial<FailedAttempt> = {
-          attempts: 1 + Math.floor(random() * 3),
-          committed: random() < 0.1,
-          sent: random() < 0.8,
-          attemptTimedOut: random() < 0.3,
-        };
-        const context = ctx({ idempotent: random() < 0.5, table: tables[n % 2], deadline: random() < 0.2 ? 1_030 : Infinity });
-        const plain = new grpc.Metadata();
-        if (random() < 0.5) plain.set('content-type', 'application/grpc');
-        if (random() < 0.3) withRetryInfo(Math.floor(random() * 100))(plain);
-        const signalled = plain.clone();
-        signalled.set(PUSHBACK_KEY, stops[n % stops.length]);
-        const withSignal = decideRetry(attempt(code, signalled, over), context);
-        const without = decideRetry(attempt(code, plain, over), context);
-        expect(withSignal.retry, `code ${code}, case ${n}`).toBe(false);
-        if (without.retry) turnedOff++;
-      }
-    }
-    expect(turnedOff).toBeGreaterThan(30); // the cases cover calls that would have been retried
   });
 });

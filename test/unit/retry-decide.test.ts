@@ -4,6 +4,7 @@ import { encodeRichStatus, retryInfoDetail, STATUS_DETAILS_KEY } from '../../src
 import { decideRetry, type FailedAttempt, type RetryContext } from '../../src/retry/decide';
 import { PUSHBACK_KEY, readPushback } from '../../src/retry/pushback';
 import { localFailureStatus } from '../../src/status/local-failure';
+import { seededRandom } from '../../src/testing/random';
 import { createStatusTable, defaultStatusTable } from '../../src/status/table';
 
 const md = (entries: Record<string, string | Buffer> = {}) => {
@@ -188,5 +189,43 @@ describe('decideRetry', () => {
     expect(decideRetry(attempt(status.NOT_FOUND), ctx({ table, method: '/test.v1.EchoService/Write' }))).toMatchObject({
       retry: false,
     });
+  });
+});
+
+describe('decideRetry: "do not retry" from a tier below (retry at one tier)', () => {
+  it('stops the retry, whatever hint comes with it', () => {
+    const metadata = retryInfo(10);
+    metadata.set(PUSHBACK_KEY, '-1');
+    metadata.set('content-type', 'application/grpc');
+    const decision = decideRetry(attempt(status.UNAVAILABLE, { metadata }), ctx({ idempotent: true }));
+    expect(decision).toEqual({ retry: false, reason: 'pushback-stop' });
+  });
+
+  it('a server can never use it to make a client retry more: for every code and call, it only turns retries off', () => {
+    const random = seededRandom(17);
+    const stops = ['-1', '-0', '-', ' -1', '-999999999999999', '-1.5', 'abc'];
+    const tables = [
+      defaultStatusTable,
+      createStatusTable({ overrides: { INTERNAL: { retry: 'always' }, NOT_FOUND: { retry: 'always' } } }),
+    ];
+    let turnedOff = 0;
+    for (let code = 0; code <= 17; code++) {
+      for (let n = 0; n < 40; n++) {
+        const plain = random() < 0.3 ? retryInfo(Math.floor(random() * 100)) : md();
+        if (random() < 0.5) plain.set('content-type', 'application/grpc');
+        const signalled = plain.clone();
+        signalled.set(PUSHBACK_KEY, stops[n % stops.length]);
+        const over: Partial<FailedAttempt> = {
+          attempts: 1 + Math.floor(random() * 3),
+          committed: random() < 0.1,
+          sent: random() < 0.8,
+          attemptTimedOut: random() < 0.3,
+        };
+        const context = ctx({ idempotent: random() < 0.5, table: tables[n % 2], deadline: random() < 0.2 ? 1_030 : Infinity });
+        expect(decideRetry(attempt(code, { ...over, metadata: signalled }), context).retry, `code ${code}, case ${n}`).toBe(false);
+        if (decideRetry(attempt(code, { ...over, metadata: plain }), context).retry) turnedOff++;
+      }
+    }
+    expect(turnedOff).toBeGreaterThan(30); // the cases cover calls that would have been retried
   });
 });
