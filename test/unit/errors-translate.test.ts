@@ -273,7 +273,8 @@ describe('describeServiceError', () => {
     expect(describeServiceError(retriedBelow)).toMatchObject({ retryable: false, retryDelayMs: 300 });
     expect(describeServiceError(failed(13)).retryable).toBe(false);
     expect(describeServiceError(failed(13), { idempotent: true }).retryable).toBe(false); // a bug is not transient
-    expect(describeServiceError(failed(13), { idempotent: true, statusTable: { overrides: { INTERNAL: { retry: 'idempotent' } } } }).retryable).toBe(true);
+    const optIn = { idempotent: true, statusTable: { overrides: { INTERNAL: { retry: 'idempotent' as const } } } };
+    expect(describeServiceError(failed(13), optIn).retryable).toBe(true);
     expect(describeServiceError(failed(4), { idempotent: true }).retryable).toBe(false);
     expect(describeServiceError(failed(5), { idempotent: true }).retryable).toBe(false);
     expect(describeServiceError(failed(5), { statusTable: { overrides: { NOT_FOUND: { retry: 'always' } } } }).retryable).toBe(true);
