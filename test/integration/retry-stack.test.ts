@@ -54,7 +54,7 @@ describe('retry inside the full client stack', () => {
     const result = await runWithCallContext(createCallContext({ timeoutMs: 100 }), () => unary(client, { id: 'd' }));
     // The wait does not fit: the call ends at once with the attempt's own status, not a timeout.
     expect(result.status.code).toBe(UNAVAILABLE);
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(performance.now() - started).toBeLessThan(100 + 150); // never the 1 s backoff; tolerance for a loaded machine
     expect(server.seen).toHaveLength(1);
     expect(events.find((e) => e.type === 'give-up')).toMatchObject({ reason: 'deadline' });
   });
