@@ -73,20 +73,33 @@ export function resolveDownstreamOptions(value: unknown, name: string): Resolved
   };
 }
 
-function isMetadataLike(value: unknown): value is Metadata {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Metadata).get === 'function' &&
-    typeof (value as Metadata).getMap === 'function'
-  );
+/** A grpc-js `Metadata` (or one from another copy of grpc-js); never throws. */
+export function isMetadataLike(value: unknown): value is Metadata {
+  try {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Metadata).get === 'function' &&
+      typeof (value as Metadata).getMap === 'function'
+    );
+  } catch {
+    return false;
+  }
 }
 
-/** True for a status received from an outgoing call (grpc-js `ServiceError` shape). */
+/**
+ * True for a status received from an outgoing call: grpc-js builds that `ServiceError` as an `Error`
+ * with `code`, `details` and `metadata`. A plain `{ code, details, metadata }` is a status a handler
+ * picked the grpc-js way, not a dependency's.
+ */
 export function isDownstreamStatus(value: unknown): value is DownstreamStatus {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Partial<DownstreamStatus>;
-  return typeof v.code === 'number' && Number.isInteger(v.code) && typeof v.details === 'string' && isMetadataLike(v.metadata);
+  try {
+    if (!(value instanceof Error)) return false;
+    const v = value as Partial<DownstreamStatus>;
+    return typeof v.code === 'number' && Number.isInteger(v.code) && typeof v.details === 'string' && isMetadataLike(v.metadata);
+  } catch {
+    return false; // a hostile object
+  }
 }
 
 const MAX_CAUSE_DEPTH = 16;

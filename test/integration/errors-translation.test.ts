@@ -324,6 +324,57 @@ describe('what the client sees (callback-style and unwrapped handlers)', () => {
   });
 });
 
+describe('a legacy status with trailers is told apart from a dependency’s ServiceError', () => {
+  let c: TestServer;
+  let toC: EchoClient;
+  let h: Harness;
+  beforeAll(async () => {
+    // C fails NOT_FOUND; B passes C's real ServiceError on, or picks a status with trailers itself.
+    c = await startEchoServer({
+      unary: (_call: Unary, callback: grpc.sendUnaryData<EchoMessage>) =>
+        callback({ code: grpc.status.NOT_FOUND, details: 'C has no row' }),
+    });
+    toC = echoClient(c.address);
+    h = await startHarness(
+      wrapService({
+        unary: (call: Unary, callback: grpc.sendUnaryData<EchoMessage>) => {
+          if (call.request.text === 'dependency') {
+            toC.unary({}, (error: grpc.ServiceError | null, response?: EchoMessage) => callback(error, response));
+            return;
+          }
+          const metadata = new grpc.Metadata();
+          metadata.set('x-retry-hint', 'never');
+          metadata.set('x-internal-host', 'db-7.internal');
+          callback({ code: grpc.status.NOT_FOUND, details: 'no row 42 in users_v2', metadata });
+        },
+      }),
+    );
+  });
+  afterAll(async () => {
+    toC.close();
+    await stopHarness(h);
+    await c.close();
+  });
+  afterEach(() => {
+    h.logs.length = 0;
+  });
+
+  it('callback({ code: NOT_FOUND, details, metadata }) stays NOT_FOUND, generic message, allow-listed trailers', async () => {
+    const result = await unaryCall(h.client, { text: 'legacy' });
+    expect(result.status.code).toBe(grpc.status.NOT_FOUND);
+    expect(result.status.details).toMatch(/^Not found \(trace id [0-9a-f]{32}\)$/);
+    expect(result.status.metadata.get('x-retry-hint')).toEqual(['never']);
+    expect(result.status.metadata.get('x-internal-host')).toEqual([]);
+    expect(h.logs[0]).toMatchObject({ kind: 'grpc-status', level: 'info', grpcStatus: { code: 5, details: 'no row 42 in users_v2' } });
+  });
+
+  it('a dependency’s real ServiceError passed to callback still follows the dependency table (C’s NOT_FOUND → INTERNAL)', async () => {
+    const result = await unaryCall(h.client, { text: 'dependency' });
+    expectGenericInternal(result);
+    expect(h.logs[0]).toMatchObject({ kind: 'downstream', downstream: { code: grpc.status.NOT_FOUND, details: 'C has no row' } });
+  });
+});
+
 describe('statuses picked the grpc-js way, every code 1–16', () => {
   let safe: Harness;
   let trusting: Harness;
