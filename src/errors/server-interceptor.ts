@@ -26,6 +26,14 @@ export function errorTranslationServerInterceptor(options?: ErrorTranslationOpti
   return (descriptor, call) => asServerInterceptingCall(new TranslatingCall(descriptor.path, call, config));
 }
 
+/**
+ * grpc-js ends every successful call with code 0 and the message `OK`. Code 0 with another message
+ * is what grpc-js makes of a handler's error whose `code` is 0: a failure, translated like any other.
+ */
+function isSuccess(status: PartialServerStatus): boolean {
+  return status.code === grpc.status.OK && status.details === 'OK';
+}
+
 /** Per-call state: nothing is computed unless the call fails. */
 class TranslatingCall extends ForwardingServerCall {
   private requestMetadata: grpc.Metadata | undefined;
@@ -55,7 +63,7 @@ class TranslatingCall extends ForwardingServerCall {
   }
 
   override sendStatus(status: PartialServerStatus): void {
-    super.sendStatus(status.code === grpc.status.OK ? status : this.translate(status));
+    super.sendStatus(isSuccess(status) ? status : this.translate(status));
   }
 
   private translate(status: PartialServerStatus): PartialServerStatus {
