@@ -1,3 +1,4 @@
+import type { PickedStatus } from './picked-status';
 import type { PublicError } from './public-error';
 
 /**
@@ -18,6 +19,8 @@ export interface FailureRecord {
   readonly origin: FailureOrigin;
   /** The mapping given to wrapService, consulted before the translator's own. */
   readonly mapError?: MapError;
+  /** `callback`: the status grpc-js would have sent for the error (wrapService sends a safe one instead). */
+  readonly status?: PickedStatus;
 }
 
 /**

@@ -66,10 +66,12 @@ class TranslatingCall extends ForwardingServerCall {
     super.sendStatus(isSuccess(status) ? status : this.translate(status));
   }
 
-  private translate(status: PartialServerStatus): PartialServerStatus {
+  private translate(sentStatus: PartialServerStatus): PartialServerStatus {
     // A second status (a handler answering twice) gets the first one's safe form, unlogged.
     if (this.sent) return this.sent;
     const record = takeFailure(this.requestMetadata);
+    // What the handler picked, when wrapService answered with a safe status in its place.
+    const status = record?.status ?? sentStatus;
     const traceId = this.context?.traceId ?? newTraceId();
     const cancelled = this.ended;
     let translation: Translation;

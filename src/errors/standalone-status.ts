@@ -1,8 +1,8 @@
 import { status, type Deadline } from '@grpc/grpc-js';
 import { callContextStorage } from '../context/scope';
 import { newTraceId } from '../trace/ids';
-import type { FailureOrigin, MapError } from './failure-record';
-import { genericText } from './generic-messages';
+import type { FailureRecord } from './failure-record';
+import { genericText, withTraceId } from './generic-messages';
 import { resolveErrorTranslationOptions } from './options';
 import { buildStatus, serviceOfPath, type OutgoingStatus } from './status-builder';
 import { translateFailure } from './translate';
@@ -20,24 +20,24 @@ const DEFAULTS = resolveErrorTranslationOptions({ logger: false }, 'wrapService'
 
 /**
  * The safe status wrapService sends for a failure. With the error translation interceptor installed,
- * that interceptor recomputes the status from the recorded original error (with its options, and
- * logs it); without it, the client still never sees internals.
+ * that interceptor recomputes the status from the recorded failure (with its options, and logs it);
+ * without it, the client still never sees internals.
  */
-export function standaloneStatus(call: SurfaceCall, error: unknown, origin: FailureOrigin, mapError?: MapError): OutgoingStatus {
-  const traceId = callContextStorage.getStore()?.traceId;
+export function standaloneStatus(call: SurfaceCall, record: FailureRecord): OutgoingStatus {
+  const traceId = callContextStorage.getStore()?.traceId ?? newTraceId();
   let method = '';
   try {
     method = call.getPath();
     return translateFailure(
-      { record: { error, origin, mapError }, status: { code: status.UNKNOWN } },
+      { record, status: record.status ?? { code: status.UNKNOWN } },
       {
         method,
-        traceId: traceId ?? newTraceId(),
+        traceId,
         incoming: { deadline: deadlineOrInfinity(call.getDeadline()), cancelled: call.cancelled, now: Date.now() },
         config: DEFAULTS,
       },
     ).status;
   } catch {
-    return buildStatus(status.INTERNAL, genericText(status.INTERNAL), [], { traceId, domain: serviceOfPath(method) });
+    return buildStatus(status.INTERNAL, withTraceId(genericText(status.INTERNAL), traceId), [], { traceId, domain: serviceOfPath(method) });
   }
 }

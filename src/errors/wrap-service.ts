@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import { functionOption, objectOption } from '../internal/validate';
-import { recordFailure, type MapError } from './failure-record';
+import { recordFailure, type FailureOrigin, type FailureRecord, type MapError } from './failure-record';
 import type { ServiceDefinitionLike, ServiceHandlers, WrappedService } from './handler-types';
-import { isPublicError } from './public-error';
+import { pickedStatus } from './picked-status';
 import { standaloneStatus, type SurfaceCall } from './standalone-status';
 import { endStream, isClosed, isResponseSource, pipeResponses, type ResponseStream } from './stream-output';
 
@@ -49,6 +49,18 @@ function safePath(call: AnyCall): string {
   }
 }
 
+/**
+ * Files a handler's failure for the translator and returns the safe status to send in its place:
+ * grpc-js never sees the error itself (its message, trailers and a code of 0 would reach the client).
+ * A `callback` failure keeps the status grpc-js would have made of it, for the translator's rules.
+ */
+function failureStatus(call: AnyCall, error: unknown, origin: FailureOrigin, mapError: MapError | undefined, trailer?: unknown) {
+  const record: FailureRecord =
+    origin === 'callback' ? { error, origin, mapError, status: pickedStatus(error, trailer) } : { error, origin, mapError };
+  recordFailure(call.metadata, record);
+  return standaloneStatus(call, record);
+}
+
 /** Unary and client streaming, async style: the returned value (or promise) is the response. */
 function runForResponse(fn: UserHandler, self: unknown, call: AnyCall, callback: Callback, mapError: MapError | undefined): void {
   let answered = false;
@@ -57,8 +69,7 @@ function runForResponse(fn: UserHandler, self: unknown, call: AnyCall, callback:
     if (answered) return;
     answered = true;
     try {
-      recordFailure(call.metadata, { error, origin: 'thrown', mapError });
-      callback(standaloneStatus(call, error, 'thrown', mapError));
+      callback(failureStatus(call, error, 'thrown', mapError));
     } catch (bug) {
       reportInternalBug(bug);
     }
@@ -85,8 +96,8 @@ function runForResponse(fn: UserHandler, self: unknown, call: AnyCall, callback:
 
 /**
  * Unary and client streaming, grpc-js callback style: called as is, with a callback that files the
- * error for the translator (and sends PublicErrors with their details). A throw or a rejected
- * promise (an `async (call, callback)` handler) answers the call instead of hanging it.
+ * error for the translator and answers with a safe status. A throw or a rejected promise (an
+ * `async (call, callback)` handler) answers the call instead of hanging it.
  */
 function runWithCallback(fn: UserHandler, self: unknown, call: AnyCall, callback: Callback, mapError: MapError | undefined): void {
   let answered = false;
@@ -94,21 +105,12 @@ function runWithCallback(fn: UserHandler, self: unknown, call: AnyCall, callback
     if (answered) return;
     answered = true;
     if (!error) return callback(error, value, trailer, flags);
-    recordFailure(call.metadata, { error, origin: 'callback', mapError });
-    if (passesAsIs(error, mapError)) {
-      try {
-        return callback(error, value, trailer, flags);
-      } catch {
-        // grpc-js could not read the error (a throwing getter): send the safe status instead.
-      }
-    }
-    callback(standaloneStatus(call, error, 'callback', mapError));
+    callback(failureStatus(call, error, 'callback', mapError, trailer));
   };
   const fail = (error: unknown) => {
     if (answered) return;
     answered = true;
-    recordFailure(call.metadata, { error, origin: 'thrown', mapError });
-    callback(standaloneStatus(call, error, 'thrown', mapError));
+    callback(failureStatus(call, error, 'thrown', mapError));
   };
   let result: unknown;
   try {
@@ -119,28 +121,33 @@ function runWithCallback(fn: UserHandler, self: unknown, call: AnyCall, callback
   if (isThenable(result)) Promise.resolve(result).then(undefined, fail).then(undefined, reportInternalBug);
 }
 
+type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+
 /**
- * Whether grpc-js gets the callback error unchanged (its code and trailers are then what the
- * translator sees). PublicErrors and mapped errors get their details instead, and primitives
- * (which crash grpc-js) a safe status.
+ * grpc-js ends a stream with what it makes of an emitted error: its message and trailers verbatim,
+ * OK for a code of 0, and a crash for `undefined`, `null`, a string or a hostile object. The
+ * handler's emits of 'error' are filed for the translator and replaced by a safe status; other
+ * events pass untouched. Returns the unguarded emit, for the wrapper's own safe statuses.
  */
-function passesAsIs(error: unknown, mapError: MapError | undefined): boolean {
-  try {
-    if (typeof error !== 'object' || error === null || isPublicError(error)) return false;
-    return !mapError || !isPublicError(mapError(error));
-  } catch {
-    return false;
-  }
+function guardErrorEvents(call: AnyCall & ResponseStream, mapError: MapError | undefined): (status: object) => void {
+  const emit = call.emit as Emit;
+  call.emit = function (this: unknown, event: string | symbol, error?: unknown) {
+    // `apply(this, arguments)` forwards every other event without allocating.
+    // eslint-disable-next-line prefer-rest-params
+    if (event !== 'error') return emit.apply(this, arguments as unknown as Parameters<Emit>);
+    return emit.call(this, 'error', failureStatus(call, error, 'callback', mapError));
+  } as typeof call.emit;
+  return (status) => emit.call(call, 'error', status);
 }
 
 /** Server streaming and bidi: an async generator / iterable, an async function, or grpc-js style. */
 function runStreaming(fn: UserHandler, self: unknown, call: AnyCall & ResponseStream, mapError: MapError | undefined): void {
+  const sendError = guardErrorEvents(call, mapError);
   const fail = (error: unknown) => {
     // A cancelled call is destroyed (nothing can be sent, grpc-js already ended it); an ended one
     // has its status on the way.
     if (isClosed(call)) return;
-    recordFailure(call.metadata, { error, origin: 'thrown', mapError });
-    call.emit('error', standaloneStatus(call, error, 'thrown', mapError));
+    sendError(failureStatus(call, error, 'thrown', mapError));
   };
   const pipe = (source: AsyncIterable<unknown> | Iterable<unknown>) =>
     pipeResponses(call, source).then((outcome) => outcome === 'done' && endStream(call), fail);
@@ -163,8 +170,7 @@ function runStreaming(fn: UserHandler, self: unknown, call: AnyCall & ResponseSt
     pipe(result).then(undefined, reportInternalBug);
     return;
   }
-  // grpc-js style: the handler ends the stream itself; file the errors it emits for the translator.
-  call.prependListener('error', (error: unknown) => recordFailure(call.metadata, { error, origin: 'callback', mapError }));
+  // grpc-js style: the handler ends the stream itself (its errors pass through the guard).
 }
 
 /**

@@ -192,6 +192,171 @@ describe('wrapService: callback-style handlers', () => {
   });
 });
 
+describe('wrapService alone (no translator): callback-style errors get safe statuses', () => {
+  const SECRET = 'password=hunter2';
+  const secretTrailers = () => {
+    const metadata = new grpc.Metadata();
+    metadata.set('x-secret', SECRET);
+    return metadata;
+  };
+  /** Each way a grpc-js-style handler raises an error, chosen by the request text. */
+  const raise = (how: string): { error: unknown; trailers?: grpc.Metadata } => {
+    switch (how) {
+      case 'error':
+        return { error: new Error(`db failed ${SECRET}`) };
+      case 'coded':
+        return { error: Object.assign(new Error(`no row ${SECRET}`), { code: grpc.status.NOT_FOUND }) };
+      case 'trailers':
+        return { error: Object.assign(new Error(`no row ${SECRET}`), { code: grpc.status.NOT_FOUND }), trailers: secretTrailers() };
+      case 'literal':
+        return { error: { code: grpc.status.NOT_FOUND, details: `no row ${SECRET}`, metadata: secretTrailers() } };
+      case 'internal-literal':
+        return { error: { code: grpc.status.INTERNAL, details: `stack ${SECRET}`, metadata: secretTrailers() } };
+      default:
+        throw new Error(`unknown way ${how}`);
+    }
+  };
+  let server: TestServer;
+  let client: EchoClient;
+  beforeAll(async () => {
+    server = await startEchoServer(
+      wrapService({
+        unary: (call: Unary, callback: grpc.sendUnaryData<EchoMessage>) => {
+          if (call.request.text === 'ok') return callback(null, { text: 'ok' }, secretTrailers());
+          const { error, trailers } = raise(String(call.request.text));
+          setImmediate(() => callback(error as grpc.ServiceError, null, trailers));
+        },
+        clientStream: (call: grpc.ServerReadableStream<EchoMessage, EchoMessage>, callback: grpc.sendUnaryData<EchoMessage>) => {
+          call.once('data', (m: EchoMessage) => {
+            const { error, trailers } = raise(String(m.text));
+            callback(error as grpc.ServiceError, null, trailers);
+          });
+        },
+        serverStream: (call: Writable) => {
+          call.write({ text: 'partial' });
+          if (call.request.text === 'ok') return call.end(secretTrailers());
+          call.emit('error', raise(String(call.request.text)).error);
+        },
+        bidi: (call: Duplex) => {
+          call.once('data', (m: EchoMessage) => {
+            call.write({ text: 'partial' });
+            call.emit('error', raise(String(m.text)).error);
+          });
+        },
+      }),
+    );
+    client = echoClient(server.address);
+  });
+  afterAll(async () => {
+    client.close();
+    await server.close();
+  });
+
+  const expected: Record<string, [number, RegExp]> = {
+    error: [grpc.status.INTERNAL, /^Internal error \(trace id [0-9a-f]{32}\)$/],
+    coded: [grpc.status.NOT_FOUND, /^Not found \(trace id [0-9a-f]{32}\)$/],
+    trailers: [grpc.status.NOT_FOUND, /^Not found \(trace id [0-9a-f]{32}\)$/],
+    literal: [grpc.status.NOT_FOUND, /^Not found \(trace id [0-9a-f]{32}\)$/],
+    'internal-literal': [grpc.status.INTERNAL, /^Internal error \(trace id [0-9a-f]{32}\)$/],
+  };
+  const ways: Record<string, string> = {
+    error: 'cb(new Error(secret))',
+    coded: 'cb(errWithCode)',
+    trailers: 'cb(err, null, trailers)',
+    literal: 'cb({ code, details, metadata })',
+    'internal-literal': 'cb({ code: INTERNAL, details, metadata })',
+  };
+  for (const [how, [code, message]] of Object.entries(expected)) {
+    for (const type of ['unary', 'clientStream'] as const) {
+      it(`${type}: ${ways[how]} → ${grpc.status[code]}, generic message, no trailers`, async () => {
+        const result =
+          type === 'unary' ? await unaryCall(client, { text: how }) : await clientStreamCall(client, [{ text: how }, { text: how }]);
+        expect(result.status.code).toBe(code);
+        expect(result.status.details).toMatch(message);
+        expect(JSON.stringify(result.status.metadata.toJSON())).not.toContain('hunter2');
+        expect(result.status.metadata.get('x-secret')).toEqual([]);
+      });
+    }
+    if (how === 'trailers') continue; // emit('error') has no trailer argument
+    for (const type of ['serverStream', 'bidi'] as const) {
+      it(`${type}: emit('error', …) as ${ways[how]} → ${grpc.status[code]}, generic message, no trailers`, async () => {
+        const result =
+          type === 'serverStream' ? await serverStreamCall(client, { text: how }) : await bidiCall(client, [{ text: how }]);
+        expect(result.messages).toEqual([{ text: 'partial' }]);
+        expect(result.status.code).toBe(code);
+        expect(result.status.details).toMatch(message);
+        expect(result.status.metadata.get('x-secret')).toEqual([]);
+      });
+    }
+  }
+
+  it('successful calls keep their trailers', async () => {
+    expect((await unaryCall(client, { text: 'ok' })).status.metadata.get('x-secret')).toEqual([SECRET]);
+    expect((await serverStreamCall(client, { text: 'ok' })).status.metadata.get('x-secret')).toEqual([SECRET]);
+  });
+});
+
+describe('wrapService: a grpc-js-style stream emitting what grpc-js cannot convert', () => {
+  const hostile = () =>
+    new Proxy(new Error('hostile'), {
+      get() {
+        throw new Error('trap');
+      },
+      has() {
+        throw new Error('trap');
+      },
+    });
+  const VALUES: Record<string, () => unknown> = {
+    undefined: () => undefined,
+    null: () => null,
+    'a string': () => 'a string',
+    'a hostile Proxy': hostile,
+  };
+  const crashes: unknown[] = [];
+  const onCrash = (error: unknown) => crashes.push(error);
+  let s: Awaited<ReturnType<typeof serve>>;
+  let alone: TestServer;
+  let aloneClient: EchoClient;
+  beforeAll(async () => {
+    process.on('uncaughtException', onCrash);
+    const impl = wrapService({
+      serverStream: (call: Writable) => {
+        call.write({ text: 'partial' });
+        // Later, outside the handler's own run: a throw here is an uncaught exception.
+        setImmediate(() => call.emit('error', VALUES[String(call.request.text)]()));
+      },
+      bidi: (call: Duplex) => {
+        call.once('data', (m: EchoMessage) => call.emit('error', VALUES[String(m.text)]()));
+      },
+    });
+    s = await serve(impl);
+    alone = await startEchoServer(impl);
+    aloneClient = echoClient(alone.address);
+  });
+  afterAll(async () => {
+    process.off('uncaughtException', onCrash);
+    aloneClient.close();
+    await alone.close();
+    await s.stop();
+  });
+
+  for (const name of Object.keys(VALUES)) {
+    for (const translator of [true, false]) {
+      it(`emit('error', ${name}) ${translator ? 'with' : 'without'} the translator → INTERNAL, no crash`, async () => {
+        const client = translator ? s.client : aloneClient;
+        const options = { deadline: Date.now() + 5000 };
+        const stream = await serverStreamCall(client, { text: name }, undefined, options);
+        expect(stream.messages).toEqual([{ text: 'partial' }]);
+        expect(stream.status.code).toBe(grpc.status.INTERNAL);
+        expect(stream.status.details).toMatch(/^Internal error \(trace id [0-9a-f]{32}\)$/);
+        const bidi = await bidiCall(client, [{ text: name }], undefined, options);
+        expect(bidi.status.code).toBe(grpc.status.INTERNAL);
+        expect(crashes).toEqual([]);
+      });
+    }
+  }
+});
+
 describe('wrapService: backpressure and cancellation', () => {
   let s: Awaited<ReturnType<typeof serve>>;
   const state = { produced: 0, finallyRan: 0, blockedFinallyRan: 0, bidiFinallyRan: 0 };

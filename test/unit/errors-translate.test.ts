@@ -223,7 +223,7 @@ describe('translation edge cases', () => {
       },
     );
     const call = { cancelled: false, getPath: () => METHOD, getDeadline: () => Infinity };
-    const status = standaloneStatus(call, hostile, 'thrown');
+    const status = standaloneStatus(call, { error: hostile, origin: 'thrown' });
     expect(status.code).toBe(grpc.status.INTERNAL);
     expect(status.details).toMatch(/^Internal error/);
   });
