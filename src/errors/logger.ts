@@ -1,3 +1,6 @@
+import { logWriter } from '../internal/log-writer';
+import { emitPackageWarning, printable } from '../internal/printable';
+
 /** How bad a translated failure is, for the log level. */
 export type ErrorLogLevel = 'error' | 'warn' | 'info';
 
@@ -44,27 +47,21 @@ let reportedLoggerFailure = false;
 export function resolveLogger(value: unknown, name: string): LogSink | undefined {
   if (value === false) return undefined;
   const logger = value === undefined ? console : value;
-  let sink: LogSink;
-  if (typeof logger === 'function') {
-    sink = (level, fields, msg) => (logger as (entry: ErrorLogEntry) => void)({ ...fields, level, msg });
-  } else if (typeof logger === 'object' && logger !== null && typeof (logger as ObjectLogger).error === 'function') {
-    const target = logger as ObjectLogger;
-    sink = (level, fields, msg) => {
-      const method = typeof target[level] === 'function' ? level : 'error';
-      target[method]!(fields, msg);
-    };
-  } else {
+  const isObjectLogger = typeof logger === 'object' && logger !== null && typeof (logger as ObjectLogger).error === 'function';
+  if (typeof logger !== 'function' && !isObjectLogger) {
     throw new TypeError(
-      `${name} must be a logger with an error(fields, message) method (pino, console), a function receiving each entry, or false; got ${typeof value}`,
+      `${name} must be a logger with an error(fields, message) method (pino, console), ` +
+        `a function receiving each entry, or false; got ${typeof value}`,
     );
   }
+  const write = logWriter(logger as ObjectLogger | ((entry: object) => void));
   return (level, fields, msg) => {
     try {
-      sink(level, fields, msg);
+      write(level, fields, msg);
     } catch (error) {
       if (!reportedLoggerFailure) {
         reportedLoggerFailure = true;
-        process.emitWarning(`grpc-resilience: the error logger threw (${String(error)}); further failures are ignored silently`);
+        emitPackageWarning(`grpc-resilience: the error logger threw (${printable(error)}); further failures are ignored silently`);
       }
     }
   };

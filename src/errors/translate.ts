@@ -15,6 +15,7 @@ import type { ErrorLogLevel } from './logger';
 import type { ResolvedErrorTranslation } from './options';
 import { isPublicError, type PublicError } from './public-error';
 import { buildStatus, publicErrorStatus, serviceOfPath, type OutgoingStatus, type StatusEnvelope } from './status-builder';
+import { emitPackageWarning, printable, safeText } from '../internal/printable';
 
 export type TranslationKind = ErrorTranslatedEvent['kind'];
 
@@ -55,19 +56,9 @@ function applyMapper(mapper: MapError | undefined, error: unknown): PublicError 
   } catch (failure) {
     if (!reportedMapperFailure) {
       reportedMapperFailure = true;
-      process.emitWarning(`grpc-resilience: mapError threw (${safeText(failure)}); the error is treated as unmapped`);
+      emitPackageWarning(`grpc-resilience: mapError threw (${printable(failure)}); the error is treated as unmapped`);
     }
     return undefined;
-  }
-}
-
-/** `String(value)` that never throws (hostile objects may have throwing toString). */
-export function safeText(value: unknown): string {
-  try {
-    if (value instanceof Error) return `${value.name}: ${value.message}`;
-    return String(value);
-  } catch {
-    return '[unprintable]';
   }
 }
 

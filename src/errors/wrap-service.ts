@@ -5,6 +5,7 @@ import type { ServiceDefinitionLike, ServiceHandlers, WrappedService } from './h
 import { pickedStatus } from './picked-status';
 import { standaloneStatus, type SurfaceCall } from './standalone-status';
 import { endStream, isClosed, isResponseSource, pipeResponses, type ResponseStream } from './stream-output';
+import { emitPackageWarning, printable } from '../internal/printable';
 
 export interface WrapServiceOptions {
   /**
@@ -24,7 +25,7 @@ let reportedBug = false;
 function reportInternalBug(error: unknown): void {
   if (!reportedBug) {
     reportedBug = true;
-    process.emitWarning(`grpc-resilience: wrapService failed to answer a call (${String(error)})`);
+    emitPackageWarning(`grpc-resilience: wrapService failed to answer a call (${printable(error)})`);
   }
 }
 

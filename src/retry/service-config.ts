@@ -1,4 +1,5 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
+import { emitPackageWarning } from '../internal/printable';
 
 /** The warning code of the "two retry layers" warning, for `process.on('warning')` filters. */
 export const DOUBLE_RETRY_WARNING_CODE = 'GRPC_RESILIENCE_DOUBLE_RETRY';
@@ -9,10 +10,10 @@ let warned = false;
 export function warnDoubleRetry(why: string): void {
   if (warned) return;
   warned = true;
-  process.emitWarning(
+  emitPackageWarning(
     `grpc-resilience: ${why}. Retries then multiply (interceptor attempts × service-config attempts); ` +
       `remove the retryPolicy/hedgingPolicy from the service config, or set retry.maxAttempts to 1.`,
-    { code: DOUBLE_RETRY_WARNING_CODE },
+    DOUBLE_RETRY_WARNING_CODE,
   );
 }
 

@@ -1,4 +1,5 @@
 import type { EventHandler, ResilienceEvent } from './events';
+import { emitPackageWarning, printable } from '../internal/printable';
 
 let reportedHandlerFailure = false;
 
@@ -13,7 +14,7 @@ export function emitSafely(handler: EventHandler | undefined, event: ResilienceE
   } catch (error) {
     if (!reportedHandlerFailure) {
       reportedHandlerFailure = true;
-      process.emitWarning(`grpc-resilience: an event handler threw (${String(error)}); further failures are ignored silently`);
+      emitPackageWarning(`grpc-resilience: an event handler threw (${printable(error)}); further failures are ignored silently`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { isKnownStatusCode, parseStatusCode, statusName } from '../status/codes';
+import { logWriter, type ObjectLogger } from '../internal/log-writer';
 import { objectOption } from '../internal/validate';
 import type { EventHandler, ResilienceEvent, Side } from './events';
 
@@ -74,10 +75,9 @@ export function createLogHandler(logger: Logger, options: LogOptions = {}): Even
   const o = objectOption<LogOptions>('logs', options, ['clientLevels', 'serverLevels']);
   const client = resolveLevels('logs.clientLevels', 'client', o.clientLevels);
   const server = resolveLevels('logs.serverLevels', 'server', o.serverLevels);
+  const writeEntry = logWriter(logger as ObjectLogger | ((entry: object) => void));
   const write = (level: LogLevel, fields: LogFields, message: string) => {
-    if (level === 'silent') return;
-    if (typeof logger === 'function') logger({ ...fields, level, msg: message });
-    else (logger[level] ?? logger.error).call(logger, fields, message);
+    if (level !== 'silent') writeEntry(level, fields, message);
   };
   const levelOf = (side: Side, code: number): LogLevel => (isKnownStatusCode(code) ? (side === 'client' ? client : server)[code] : 'error');
 

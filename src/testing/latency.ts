@@ -1,6 +1,7 @@
 import { functionOption, numberOption, objectOption } from '../internal/validate';
 import { MAX_TIMER_MS } from '../internal/time';
 import type { Random } from './random';
+import { emitPackageWarning, printable } from '../internal/printable';
 
 /**
  * How long to delay a call, in ms. A number is a fixed delay. Every sample is clamped to
@@ -108,7 +109,7 @@ function safeSample(sample: (random: Random) => number, random: Random): number 
   } catch (error) {
     if (!reportedSampleFailure) {
       reportedSampleFailure = true;
-      process.emitWarning(`grpc-resilience/testing: a custom latency sampler threw (${String(error)}); its samples count as 0 ms`);
+      emitPackageWarning(`grpc-resilience/testing: a custom latency sampler threw (${printable(error)}); its samples count as 0 ms`);
     }
     return 0;
   }
