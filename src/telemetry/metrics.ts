@@ -1,4 +1,4 @@
-import { statusName } from '../status/codes';
+import { isKnownStatusCode, STATUS_NAMES } from '../status/codes';
 import { integerOption, objectOption } from '../internal/validate';
 import { BoundedValues } from './attributes';
 import type { EventHandler, ResilienceEvent } from './events';
@@ -24,6 +24,8 @@ export interface MetricsOptions {
   readonly maxMethods?: number;
   /** Distinct `grpc.target` values recorded before others become `other` (default 100). */
   readonly maxTargets?: number;
+  /** Distinct `grpc_resilience.breaker.key` values recorded before others become `other` (default 500). */
+  readonly maxBreakerKeys?: number;
 }
 
 /** Latency buckets in seconds (gRFC A66's recommendation, trimmed). */
@@ -34,16 +36,25 @@ const LATENCY_BUCKETS = [
 ];
 
 /**
+ * The `grpc.status` attribute: the code's name. A code outside 0–16 (a rogue server's) is UNKNOWN,
+ * gRPC's code for a status from an error space it does not know, so such codes add one value at most.
+ */
+function statusAttribute(code: number): string {
+  return isKnownStatusCode(code) ? STATUS_NAMES[code] : 'UNKNOWN';
+}
+
+/**
  * An event handler that records OpenTelemetry metrics. Returns undefined when
  * `@opentelemetry/api` is not installed and no meter provider is given: nothing is recorded.
  */
 export function createMetricsHandler(options: MetricsOptions = {}): EventHandler | undefined {
-  const o = objectOption<MetricsOptions>('metrics', options, ['meterProvider', 'maxMethods', 'maxTargets']);
+  const o = objectOption<MetricsOptions>('metrics', options, ['meterProvider', 'maxMethods', 'maxTargets', 'maxBreakerKeys']);
   const provider = o.meterProvider ?? openTelemetry()?.metrics;
   if (!provider) return undefined;
   const meter = provider.getMeter('grpc-resilience') as Meter;
   const methods = new BoundedValues(integerOption('metrics.maxMethods', o.maxMethods, 500, 1, 100_000));
   const targets = new BoundedValues(integerOption('metrics.maxTargets', o.maxTargets, 100, 1, 100_000));
+  const breakerKeys = new BoundedValues(integerOption('metrics.maxBreakerKeys', o.maxBreakerKeys, 500, 1, 100_000));
   const seconds = { unit: 's', advice: { explicitBucketBoundaries: LATENCY_BUCKETS } };
   const i = {
     attemptDuration: meter.createHistogram('grpc.client.attempt.duration', { ...seconds, description: 'Time from the start to the end of one client attempt.' }),
@@ -70,21 +81,25 @@ export function createMetricsHandler(options: MetricsOptions = {}): EventHandler
   return (event: ResilienceEvent) => {
     switch (event.type) {
       case 'attempt-end':
-        i.attemptDuration.record(event.durationMs / 1000, attrs(event, { 'grpc.status': statusName(event.code) }));
+        i.attemptDuration.record(event.durationMs / 1000, attrs(event, { 'grpc.status': statusAttribute(event.code) }));
         break;
       case 'call-end':
         if (event.side === 'server') {
-          i.serverDuration.record(event.durationMs / 1000, { 'grpc.method': methods.get(event.method), 'grpc.status': statusName(event.code) });
+          i.serverDuration.record(event.durationMs / 1000, { 'grpc.method': methods.get(event.method), 'grpc.status': statusAttribute(event.code) });
           break;
         }
-        i.callDuration.record(event.durationMs / 1000, attrs(event, { 'grpc.status': statusName(event.code) }));
+        i.callDuration.record(event.durationMs / 1000, attrs(event, { 'grpc.status': statusAttribute(event.code) }));
         if (event.attempts > 1) {
           i.retries.record(event.attempts - 1, attrs(event));
           i.retryDelay.record((event.retryDelayMs ?? 0) / 1000, attrs(event));
         }
         break;
       case 'breaker-state': {
-        const a = { 'grpc.target': targets.get(event.target), 'grpc_resilience.breaker.key': event.key, 'grpc_resilience.breaker.state': event.to };
+        const a = {
+          'grpc.target': targets.get(event.target),
+          'grpc_resilience.breaker.key': breakerKeys.get(event.key),
+          'grpc_resilience.breaker.state': event.to,
+        };
         i.breakerTransitions.add(1, a);
         const wasClosed = event.from === 'closed';
         const isClosed = event.to === 'closed';
@@ -98,10 +113,10 @@ export function createMetricsHandler(options: MetricsOptions = {}): EventHandler
         i.budgetExhausted.add(1, attrs(event));
         break;
       case 'give-up':
-        i.giveUps.add(1, attrs(event, { 'grpc.status': statusName(event.code), 'grpc_resilience.reason': event.reason }));
+        i.giveUps.add(1, attrs(event, { 'grpc.status': statusAttribute(event.code), 'grpc_resilience.reason': event.reason }));
         break;
       case 'fallback':
-        i.fallbacks.add(1, attrs(event, { 'grpc.status': statusName(event.code), 'grpc_resilience.fallback.succeeded': event.succeeded }));
+        i.fallbacks.add(1, attrs(event, { 'grpc.status': statusAttribute(event.code), 'grpc_resilience.fallback.succeeded': event.succeeded }));
         break;
       case 'deadline-fail-fast':
         i.failFast.add(1, attrs(event));
@@ -110,7 +125,7 @@ export function createMetricsHandler(options: MetricsOptions = {}): EventHandler
         i.shed.add(1, { 'grpc.method': methods.get(event.method) });
         break;
       case 'error-translated':
-        i.translated.add(1, { 'grpc.method': methods.get(event.method), 'grpc.status': statusName(event.toCode), 'grpc_resilience.error.kind': event.kind });
+        i.translated.add(1, { 'grpc.method': methods.get(event.method), 'grpc.status': statusAttribute(event.toCode), 'grpc_resilience.error.kind': event.kind });
         break;
       case 'retry':
         break;

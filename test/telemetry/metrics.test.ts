@@ -10,6 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientInterceptors, PublicError, serverInterceptors, wrapService, type ClientStack } from '../../src';
 import { ECHO_PATHS, EchoService, echoClient, startServer, unary, type EchoClient, type EchoMessage, type TestServer } from '../helpers';
+import { startRogueServer, type RogueServer } from '../helpers/raw-http2';
 
 /** A reader we collect from by hand: no export timers. */
 class ManualReader extends MetricReader {
@@ -151,5 +152,79 @@ describe('OpenTelemetry metrics: a scripted scenario yields exact counts', () =>
     const points = (await collect(own)).get('grpc.client.call.duration') ?? [];
     expect(points.map((p) => p.attributes['grpc.method']).sort()).toEqual([ECHO_PATHS.unary, 'other']);
     await provider.shutdown();
+  });
+});
+
+describe('metric attributes a rogue server cannot multiply', () => {
+  let rogue: RogueServer;
+  beforeAll(async () => {
+    // Answers `grpc-status` with the number the request path ends in (/rogue.v1.S/<method>C<code>).
+    rogue = await startRogueServer((stream, headers) => {
+      const code = /C(\d+)$/.exec(String(headers[':path']))?.[1] ?? '14';
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': code, 'grpc-message': 'rogue' }));
+      stream.end();
+    });
+  });
+  afterAll(() => rogue.close());
+
+  /** One unary call per method name, in turn; the rogue answers each with the code the name ends in. */
+  async function callMethods(client: grpc.Client, methods: readonly string[]): Promise<void> {
+    const bytes = (value: unknown) => Buffer.from(JSON.stringify(value ?? {}));
+    for (const method of methods) {
+      await new Promise<void>((resolve) =>
+        client.makeUnaryRequest(`/rogue.v1.S/${method}`, bytes, (b: Buffer) => b, {}, new grpc.Metadata(), {}, () => resolve()),
+      );
+    }
+  }
+
+  it('status codes outside 0–16 share one grpc.status value', async () => {
+    const own = new ManualReader();
+    const provider = new MeterProvider({ readers: [own] });
+    const stack = clientInterceptors({ metrics: { meterProvider: provider }, retry: false, breaker: false });
+    const client = new grpc.Client(rogue.address, grpc.credentials.createInsecure(), { interceptors: stack });
+    try {
+      await callMethods(client, [5, 14, ...Array.from({ length: 60 }, (_, i) => 100 + i * 50)].map((code) => `C${code}`));
+      const m = await collect(own);
+      for (const name of ['grpc.client.call.duration', 'grpc.client.attempt.duration']) {
+        const values = new Set((m.get(name) ?? []).map((p) => p.attributes['grpc.status']));
+        expect([...values].sort(), name).toEqual(['NOT_FOUND', 'UNAVAILABLE', 'UNKNOWN']);
+        expect(total(m.get(name), { 'grpc.status': 'UNKNOWN' })).toBe(60);
+      }
+    } finally {
+      client.close();
+      stack.dispose();
+      await provider.shutdown();
+    }
+  });
+
+  it('breaker keys on breaker transitions are bounded like methods and targets', async () => {
+    const own = new ManualReader();
+    const provider = new MeterProvider({ readers: [own] });
+    const stack = clientInterceptors({
+      target: 'rogue',
+      metrics: { meterProvider: provider, maxBreakerKeys: 2 },
+      retry: false,
+      breaker: { volumeThreshold: 1, errorThresholdPercentage: 1, resetTimeoutMs: 60_000 },
+    });
+    const client = new grpc.Client(rogue.address, grpc.credentials.createInsecure(), { interceptors: stack });
+    try {
+      // Five methods, each failing UNAVAILABLE: five breakers open.
+      await callMethods(client, ['M1C14', 'M2C14', 'M3C14', 'M4C14', 'M5C14']);
+      const m = await collect(own);
+      const transitions = m.get('grpc_resilience.breaker.transitions') ?? [];
+      expect(total(transitions)).toBe(5);
+      const keys = transitions.map((p) => p.attributes['grpc_resilience.breaker.key']).sort();
+      expect(keys).toEqual(['other', 'rogue/rogue.v1.S/M1C14', 'rogue/rogue.v1.S/M2C14']);
+      expect(total(transitions, { 'grpc_resilience.breaker.key': 'other' })).toBe(3);
+    } finally {
+      client.close();
+      stack.dispose();
+      await provider.shutdown();
+    }
+  });
+
+  it('rejects a bad maxBreakerKeys, naming it', () => {
+    expect(() => clientInterceptors({ metrics: { maxBreakerKeys: 0 } })).toThrow(/metrics\.maxBreakerKeys/);
   });
 });
