@@ -24,6 +24,7 @@ import type { RetryPolicy } from './policy';
 import { RequestReplay } from './request-replay';
 import { warnDoubleRetry } from './service-config';
 import { ATTEMPTS_KEY, PREVIOUS_ATTEMPTS_KEY } from './wire';
+import { markAttempts } from '../internal/client-marks';
 
 type State = 'idle' | 'attempt' | 'backoff' | 'done';
 
@@ -338,7 +339,10 @@ export class RetryingCall implements InterceptingCallInterface {
   finish(status: StatusObject): void {
     this.state = 'done';
     this.clearTimer();
-    if (this.attempts > 1) status.metadata.set(ATTEMPTS_KEY, String(this.attempts));
+    if (this.attempts > 1) {
+      status.metadata.set(ATTEMPTS_KEY, String(this.attempts));
+      markAttempts(status.metadata, this.attempts);
+    }
     const listener = this.listener;
     const hasResponse = this.hasResponse;
     const response = this.response;
