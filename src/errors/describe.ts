@@ -1,11 +1,13 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { durationToMs } from '../details/codec';
 import type { ErrorDetail } from '../details/types';
+import { readPushback, type Pushback } from '../retry/pushback';
 import { classifyStatus } from '../status/classify';
 import { statusName } from '../status/codes';
 import { resolveStatusTable, type StatusTable, type StatusTableOptions } from '../status/table';
 import { decodeErrorDetails } from './decode-details';
-import { PUSHBACK_KEY, serviceOfPath } from './status-builder';
+import { isMetadataLike } from './downstream';
+import { serviceOfPath } from './status-builder';
 
 export interface DescribeOptions {
   /** The full method path that was called (`/pkg.Service/Method`): fills `service` and `method`. */
@@ -26,11 +28,12 @@ export interface ServiceErrorDescription {
   /** The status message (grpc-js `ServiceError.details`). */
   readonly message: string;
   /**
-   * Whether repeating the call may succeed, per the status table and the server's hints; false
-   * when the server said not to retry (a tier below it has already retried the failure).
+   * Whether repeating the call may succeed, per the status table and the server's retry hint, read
+   * as the retry interceptor reads it: a hint that is not a wait (`-1`, `abc`; a tier below that has
+   * already retried sends `-1`) means no.
    */
   readonly retryable: boolean;
-  /** How long the server asked to wait first (RetryInfo or `grpc-retry-pushback-ms`). */
+  /** How long the server asked to wait first (`grpc-retry-pushback-ms`, else RetryInfo). */
   readonly retryDelayMs?: number;
   /** The trace id to quote: the trace-id trailer, else `RequestInfo.request_id`. */
   readonly traceId?: string;
@@ -55,6 +58,14 @@ function firstString(error: { metadata?: unknown }, key: string): string | undef
   }
 }
 
+function retryHintOf(metadata: unknown): Pushback {
+  try {
+    return isMetadataLike(metadata) ? readPushback(metadata as Metadata) : { kind: 'none' };
+  } catch {
+    return { kind: 'stop' }; // a trailer no one can read asks for nothing we could honour
+  }
+}
+
 /**
  * Turns a grpc-js `ServiceError` into `{ code, codeName, message, retryable, traceId, service, method,
  * details, … }`. A status whose code is not a whole number (a rogue server's unparsable
@@ -72,15 +83,13 @@ export function describeServiceError(error: unknown, options: DescribeOptions = 
   const decoded = decodeErrorDetails(error);
   const message = typeof e.details === 'string' ? e.details : typeof e.message === 'string' ? e.message : '';
 
-  let retryDelayMs = decoded.retryInfo ? durationToMs(decoded.retryInfo.retryDelay) : undefined;
-  let stopRetrying = false;
-  const pushback = firstString(e, PUSHBACK_KEY);
-  if (pushback !== undefined) {
-    const ms = Number.parseInt(pushback, 10);
-    // "Do not retry" wins over a RetryInfo sent with it (a tier below has already retried).
-    if (ms < 0) stopRetrying = true;
-    else if (ms >= 0 && retryDelayMs === undefined) retryDelayMs = ms;
-  }
+  // The retry interceptor's own reading: both agree on what the server asked for. A "do not retry"
+  // (a tier below has retried already) still tells when the service expects to be back, when its
+  // RetryInfo says so.
+  const pushback = retryHintOf(e.metadata);
+  const retryInfoMs = decoded.retryInfo ? durationToMs(decoded.retryInfo.retryDelay) : undefined;
+  const stopUntil = pushback.kind === 'stop' && retryInfoMs !== undefined && retryInfoMs >= 0 ? retryInfoMs : undefined;
+  const retryDelayMs = pushback.kind === 'wait' ? pushback.delayMs : stopUntil;
 
   const table = resolveStatusTable(options.statusTable);
   const classification = classifyStatus(code, { method: options.method, table });
@@ -88,7 +97,7 @@ export function describeServiceError(error: unknown, options: DescribeOptions = 
   if (classification.retryOnlyWith === 'pushback') retryable &&= retryDelayMs !== undefined;
   // The call's own deadline is spent: repeating it under the same deadline cannot succeed.
   if (classification.retryOnlyWith === 'attempt-timeout') retryable = false;
-  if (stopRetrying) retryable = false;
+  if (pushback.kind === 'stop') retryable = false;
 
   const traceId = firstString(e, options.traceIdHeader ?? 'x-trace-id') ?? (decoded.requestInfo?.requestId || undefined);
   const path = options.method;

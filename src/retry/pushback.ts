@@ -16,8 +16,8 @@ const DIGITS = /^\d{1,15}$/;
 
 /**
  * Reads server pushback from a failed attempt's trailers (failure path only):
- * - `grpc-retry-pushback-ms` ≥ 0 → wait exactly that long; negative or malformed → stop retrying
- *   (A6 treats anything that is not a non-negative integer as "do not retry");
+ * - `grpc-retry-pushback-ms` ≥ 0 → wait exactly that long; negative, malformed or several values →
+ *   stop retrying (A6 treats anything that is not a non-negative integer as "do not retry");
  * - otherwise a `google.rpc.RetryInfo` detail → wait its `retry_delay` (a negative delay → stop);
  * - otherwise none.
  */
@@ -25,8 +25,8 @@ export function readPushback(metadata: Metadata | undefined): Pushback {
   if (metadata === undefined) return NONE;
   const values = metadata.get(PUSHBACK_KEY);
   if (values.length > 0) {
-    const raw = values[0];
-    const text = typeof raw === 'string' ? raw.trim() : '';
+    // Two values (however they arrive) say no one delay.
+    const text = values.length === 1 && typeof values[0] === 'string' ? values[0].trim() : '';
     return DIGITS.test(text) ? { kind: 'wait', delayMs: Number(text) } : STOP;
   }
   const retryInfoMs = readRetryInfoMs(metadata);

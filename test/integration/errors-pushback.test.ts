@@ -1,6 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientInterceptors, decodeErrorDetails, serverInterceptors, type ResilienceEvent } from '../../src';
+import {
+  clientInterceptors,
+  decodeErrorDetails,
+  describeServiceError,
+  encodeRichStatus,
+  serverInterceptors,
+  STATUS_DETAILS_KEY,
+  type ResilienceEvent,
+} from '../../src';
+import { PUSHBACK_KEY } from '../../src/retry';
+import { startRogueServer, type RogueServer } from '../helpers/raw-http2';
 import { echoClient, startEchoServer, unary, type EchoMessage, type TestServer } from '../helpers';
 
 /** A callback-style handler picking RESOURCE_EXHAUSTED with a pushback trailer, the grpc-js way. */
@@ -64,5 +74,64 @@ describe('a retry hint picked the grpc-js way survives translation', () => {
     client.close();
     await s.close();
     expect(r.error?.metadata.get('grpc-retry-pushback-ms')).toEqual(['-1']);
+  });
+});
+
+describe('one reading of retry hints: describeServiceError agrees with the retry interceptor', () => {
+  /** Rogue hints: each would make a naive reader wait an odd delay or retry when it must not. */
+  const HINTS: Record<string, Record<string, string | string[]>> = {
+    'negative RetryInfo': {
+      [STATUS_DETAILS_KEY]: Buffer.from(
+        encodeRichStatus(grpc.status.UNAVAILABLE, 'busy', [{ type: 'RetryInfo', value: { retryDelay: { seconds: -5, nanos: 0 } } }]),
+      ).toString('base64'),
+    },
+    'pushback abc': { [PUSHBACK_KEY]: 'abc' },
+    'pushback 1e3': { [PUSHBACK_KEY]: '1e3' },
+    'multi-valued pushback': { [PUSHBACK_KEY]: ['10', '20'] },
+    'pushback -1': { [PUSHBACK_KEY]: '-1' },
+  };
+  let rogue: RogueServer;
+  beforeAll(async () => {
+    // A Trailers-Only UNAVAILABLE (retried by default) with the hint the path names; `valid` asks for 5 ms.
+    rogue = await startRogueServer((stream, headers) => {
+      const name = decodeURIComponent(String(headers[':path']).split('/').pop() ?? '');
+      const hint = HINTS[name] ?? { [PUSHBACK_KEY]: '5' };
+      const status = { 'grpc-status': '14', 'grpc-message': 'busy', ...hint };
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...status }, { endStream: true });
+    });
+  });
+  afterAll(() => rogue.close());
+
+  async function callWithRetries(name: string): Promise<{ error: grpc.ServiceError; attempts: number }> {
+    const stack = clientInterceptors({ retry: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2 }, breaker: false });
+    const client = new grpc.Client(rogue.address, grpc.credentials.createInsecure(), { interceptors: stack });
+    const path = `/rogue.v1.S/${encodeURIComponent(name)}`;
+    const before = rogue.requests.length;
+    try {
+      const error = await new Promise<grpc.ServiceError>((resolve) =>
+        client.makeUnaryRequest(path, (v: Buffer) => v, (b: Buffer) => b, Buffer.alloc(0), (e) => resolve(e!)),
+      );
+      return { error, attempts: rogue.requests.length - before };
+    } finally {
+      client.close();
+      stack.dispose();
+    }
+  }
+
+  for (const name of Object.keys(HINTS)) {
+    it(`${name}: one attempt, and described as not retryable, with no delay`, async () => {
+      const { error, attempts } = await callWithRetries(name);
+      expect(error.code).toBe(grpc.status.UNAVAILABLE);
+      expect(attempts).toBe(1);
+      const described = describeServiceError(error);
+      expect(described.retryable).toBe(false);
+      expect(described.retryDelayMs).toBeUndefined();
+    });
+  }
+
+  it('a valid pushback: retried after it, and described as retryable after 5 ms', async () => {
+    const { error, attempts } = await callWithRetries('valid');
+    expect(attempts).toBe(3);
+    expect(describeServiceError(error)).toMatchObject({ retryable: true, retryDelayMs: 5 });
   });
 });
