@@ -15,7 +15,11 @@ export interface ErrorTranslationOptions {
   readonly logger?: ErrorLogger | false;
   /** Trailer keys a handler may send on error responses (lowercase). Everything else is dropped. Default none. */
   readonly allowedTrailers?: readonly string[];
-  /** Development only: add a DebugInfo (stack, message) to internal errors. Ignored when NODE_ENV=production. Default false. */
+  /**
+   * Development only: add a DebugInfo (stack, message) to internal errors. Ignored in production: when
+   * NODE_ENV starts with `prod`, in any case, surrounding space aside (`production`, `Production`, `prod`).
+   * Default false.
+   */
   readonly includeDebugInfo?: boolean;
   /**
    * Migration mode: statuses a callback-style handler picks the grpc-js way (`callback({ code, details })`)
@@ -47,6 +51,15 @@ export interface ResolvedErrorTranslation {
   readonly traceIdHeader: string;
   readonly onEvent: EventHandler | undefined;
   readonly now: () => number;
+}
+
+/**
+ * True when NODE_ENV names production. Read per failure (it may be set after the interceptor was
+ * built); case and surrounding space do not matter, and any value starting with `prod` counts, so a
+ * typo of production never sends stacks.
+ */
+export function isProductionEnv(): boolean {
+  return process.env.NODE_ENV?.trim().toLowerCase().startsWith('prod') === true;
 }
 
 const TRAILER_KEY = /^[0-9a-z_.-]+$/;
@@ -92,7 +105,7 @@ export function resolveErrorTranslationOptions(value: unknown, name = 'errors'):
     log: resolveLogger(o.logger, `${name}.logger`),
     allowedTrailers: new Set(trailers),
     // Never in production, whatever the option says.
-    debugInfo: wantsDebug && process.env.NODE_ENV !== 'production',
+    debugInfo: wantsDebug && !isProductionEnv(),
     trustGrpcStatuses: booleanOption(`${name}.trustGrpcStatuses`, o.trustGrpcStatuses, false),
     statusTable,
     downstream: resolveDownstreamOptions(o.downstream, `${name}.downstream`),

@@ -12,7 +12,7 @@ import { endedCallCode, findDownstreamStatus, translateDownstream, type Downstre
 import type { FailureRecord, MapError } from './failure-record';
 import { DEPENDENCY_UNAVAILABLE_TEXT, genericText, withTraceId } from './generic-messages';
 import type { ErrorLogLevel } from './logger';
-import type { ResolvedErrorTranslation } from './options';
+import { isProductionEnv, type ResolvedErrorTranslation } from './options';
 import { isPublicError, type PublicError } from './public-error';
 import { buildStatus, publicErrorStatus, serviceOfPath, type OutgoingStatus, type StatusEnvelope } from './status-builder';
 import { emitPackageWarning, printable, safeText } from '../internal/printable';
@@ -116,11 +116,7 @@ function chooseStatus(input: FailureInput, scope: TranslationScope): Translation
   const envelope = (debugSource?: { error: unknown; detail?: string }): StatusEnvelope => ({
     traceId: scope.traceId,
     domain: config.domain ?? serviceOfPath(scope.method),
-    // Checked again per failure: NODE_ENV may be set after the interceptor was built.
-    debugInfo:
-      debugSource && config.debugInfo && process.env.NODE_ENV !== 'production'
-        ? debugInfoOf(debugSource.error, debugSource.detail)
-        : undefined,
+    debugInfo: debugSource && config.debugInfo && !isProductionEnv() ? debugInfoOf(debugSource.error, debugSource.detail) : undefined,
   });
   const internal = (fromCode: number | undefined, debug: { error: unknown; detail?: string }): Translation => ({
     status: buildStatus(status.INTERNAL, withTraceId(genericText(status.INTERNAL), scope.traceId), [], envelope(debug)),

@@ -544,6 +544,33 @@ describe('logger, events, debug info and standalone use', () => {
     }
   });
 
+  it.each(['Production', ' production', 'PRODUCTION\n', 'prod', 'prod-eu'])(
+    'includeDebugInfo: NODE_ENV=%j counts as production (built there, or set later)',
+    async (value) => {
+      const impl = wrapService({ unary: async () => Promise.reject(new Error('debug me')) });
+      const previous = process.env.NODE_ENV;
+      const restore = () => {
+        if (previous === undefined) delete process.env.NODE_ENV;
+        else process.env.NODE_ENV = previous;
+      };
+      const dev = await startHarness(impl, { includeDebugInfo: true });
+      let built: Harness | undefined;
+      process.env.NODE_ENV = value;
+      try {
+        built = await startHarness(impl, { includeDebugInfo: true });
+        for (const h of [built, dev]) {
+          const result = await unaryCall(h.client, {});
+          expectGenericInternal(result);
+          expect(decodeErrorDetails(result.status).debugInfo).toBeUndefined();
+        }
+      } finally {
+        restore();
+        await stopHarness(built);
+        await stopHarness(dev);
+      }
+    },
+  );
+
   it('without a call context it still translates, with a fresh trace id in message, RequestInfo and trailer', async () => {
     const h = await startHarness(wrapService({ unary: async () => Promise.reject(new Error('x')) }), {}, false);
     try {
