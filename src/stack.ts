@@ -64,14 +64,26 @@ export interface ServerStackOptions extends ObserveOptions {
   readonly trace?: TraceOptions;
   /** Load shedding of calls that arrive with too little time left; `false` disables it. */
   readonly deadline?: Omit<DeadlineServerOptions, Shared> | false;
-  /** Translation of failures into safe public statuses. */
-  readonly errors?: Omit<ErrorTranslationOptions, Shared | 'traceIdHeader'>;
+  /**
+   * Translation of failures into safe public statuses; `false` turns the translator off (plain
+   * handlers then answer as grpc-js does; wrapService handlers still send safe statuses, unlogged).
+   */
+  readonly errors?: Omit<ErrorTranslationOptions, Shared | 'traceIdHeader'> | false;
   /** The status table (its `exposable` flags decide which chosen codes are kept). */
   readonly statusTable?: StatusTable | StatusTableOptions;
 }
 
 const CLIENT_KEYS = ['target', 'service', 'statusTable', 'trace', 'deadline', 'retry', 'breaker', 'fallback', 'onEvent', 'metrics', 'logger', 'logs'];
 const SERVER_KEYS = ['service', 'trace', 'deadline', 'errors', 'statusTable', 'onEvent', 'metrics', 'logger', 'logs'];
+
+/** A concern's section of the stack options: an object, `false` (the concern is off) or undefined (defaults). */
+function section<T extends object>(owner: string, name: string, value: T | false | undefined): T | undefined {
+  if (value === false) return undefined;
+  if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    throw new TypeError(`${owner}: ${name} must be an object or false; got ${String(value)}`);
+  }
+  return (value ?? {}) as T;
+}
 
 /**
  * The client stack, outermost first: trace → (call observer) → fallback → deadline → retry →
@@ -83,17 +95,10 @@ export function clientInterceptors(options: ClientStackOptions = {}): ClientStac
   const statusTable = resolveStatusTable(o.statusTable, o.service);
   const onEvent = observeHandler(o);
   const { target, service } = o;
-  const section = <T extends object>(name: string, value: T | false | undefined): T | undefined => {
-    if (value === false) return undefined;
-    if (value !== undefined && (value === null || typeof value !== 'object')) {
-      throw new TypeError(`clientInterceptors options: ${name} must be an object or false; got ${String(value)}`);
-    }
-    return (value ?? {}) as T;
-  };
-
-  const deadline = section<Omit<DeadlineClientOptions, Shared>>('deadline', o.deadline);
-  const retry = section<Omit<RetryOptions, Shared | 'target'>>('retry', o.retry);
-  const breakerOptions = section<Omit<BreakerOptions, Shared | 'target'>>('breaker', o.breaker);
+  const owner = 'clientInterceptors options';
+  const deadline = section<Omit<DeadlineClientOptions, Shared>>(owner, 'deadline', o.deadline);
+  const retry = section<Omit<RetryOptions, Shared | 'target'>>(owner, 'retry', o.retry);
+  const breakerOptions = section<Omit<BreakerOptions, Shared | 'target'>>(owner, 'breaker', o.breaker);
 
   const list: grpc.Interceptor[] = [traceClientInterceptor(o.trace)];
   if (onEvent) list.push(callObserverClientInterceptor(onEvent, target));
@@ -122,18 +127,23 @@ export function serverInterceptors(options: ServerStackOptions = {}): grpc.Serve
   const trace = resolveTraceOptions(o.trace);
   const statusTable = resolveStatusTable(o.statusTable, o.service);
   const onEvent = observeHandler(o);
+  const owner = 'serverInterceptors options';
+  const deadline = section<Omit<DeadlineServerOptions, Shared>>(owner, 'deadline', o.deadline);
+  const errors = section<Omit<ErrorTranslationOptions, Shared | 'traceIdHeader'>>(owner, 'errors', o.errors);
   const list: grpc.ServerInterceptor[] = [callContextServerInterceptor(o.trace)];
   if (onEvent) list.push(callObserverServerInterceptor(onEvent));
-  if (o.deadline !== false) list.push(deadlineServerInterceptor({ ...o.deadline, service: o.service, onEvent }));
-  list.push(
-    errorTranslationServerInterceptor({
-      ...o.errors,
-      // One logger for the stack: the translator writes the original error of each failed call.
-      logger: o.errors?.logger ?? (o.logger as ErrorLogger | undefined),
-      statusTable,
-      traceIdHeader: trace.traceIdHeader,
-      onEvent,
-    }),
-  );
+  if (deadline) list.push(deadlineServerInterceptor({ ...deadline, service: o.service, onEvent }));
+  if (errors) {
+    list.push(
+      errorTranslationServerInterceptor({
+        ...errors,
+        // One logger for the stack: the translator writes the original error of each failed call.
+        logger: errors.logger ?? (o.logger as ErrorLogger | undefined),
+        statusTable,
+        traceIdHeader: trace.traceIdHeader,
+        onEvent,
+      }),
+    );
+  }
   return list;
 }
