@@ -7,6 +7,8 @@ import { callContextServerInterceptor } from './context/server-interceptor';
 import { deadlineClientInterceptor, type DeadlineClientOptions } from './deadline/client-interceptor';
 import { deadlineServerInterceptor, type DeadlineServerOptions } from './deadline/server-interceptor';
 import { errorTranslationServerInterceptor } from './errors/server-interceptor';
+import { hedgingClientInterceptor } from './hedging/interceptor';
+import type { HedgingOptions } from './hedging/options';
 import type { ErrorTranslationOptions } from './errors/options';
 import type { ErrorLogger } from './errors/logger';
 import { objectOption } from './internal/validate';
@@ -43,6 +45,8 @@ export interface ClientStackOptions extends ObserveOptions {
   readonly deadline?: Omit<DeadlineClientOptions, Shared> | false;
   /** Retries; `false` disables them. */
   readonly retry?: Omit<RetryOptions, Shared | 'target'> | false;
+  /** Hedging of idempotent calls (off unless given); hedges draw from the retry budget. */
+  readonly hedging?: Omit<HedgingOptions, Shared | 'retry' | 'service' | 'target'> | false;
   /** Circuit breaking; `false` disables it. */
   readonly breaker?: Omit<BreakerOptions, Shared | 'target'> | false;
   /** Fallbacks keyed by method path, used when the breaker is open or a call fails with a server fault. */
@@ -73,7 +77,7 @@ export interface ServerStackOptions extends ObserveOptions {
   readonly statusTable?: StatusTable | StatusTableOptions;
 }
 
-const CLIENT_KEYS = ['target', 'service', 'statusTable', 'trace', 'deadline', 'retry', 'breaker', 'fallback', 'onEvent', 'metrics', 'logger', 'logs'];
+const CLIENT_KEYS = ['target', 'service', 'statusTable', 'trace', 'deadline', 'retry', 'hedging', 'breaker', 'fallback', 'onEvent', 'metrics', 'logger', 'logs'];
 const SERVER_KEYS = ['service', 'trace', 'deadline', 'errors', 'statusTable', 'onEvent', 'metrics', 'logger', 'logs'];
 
 /** A concern's section of the stack options: an object, `false` (the concern is off) or undefined (defaults). */
@@ -86,9 +90,9 @@ function section<T extends object>(owner: string, name: string, value: T | false
 }
 
 /**
- * The client stack, outermost first: trace → (call observer) → fallback → deadline → retry →
- * breaker → (attempt observer). Observers are present only when events, metrics or logs are
- * asked for; fallback only when fallbacks are given.
+ * The client stack, outermost first: trace → (call observer) → fallback → deadline → (hedging) →
+ * retry → breaker → (attempt observer). Observers are present only when events, metrics or logs
+ * are asked for; fallback only when fallbacks are given; hedging only when asked for.
  */
 export function clientInterceptors(options: ClientStackOptions = {}): ClientStack {
   const o = objectOption<ClientStackOptions>('clientInterceptors options', options, CLIENT_KEYS);
@@ -99,6 +103,7 @@ export function clientInterceptors(options: ClientStackOptions = {}): ClientStac
   const deadline = section<Omit<DeadlineClientOptions, Shared>>(owner, 'deadline', o.deadline);
   const retry = section<Omit<RetryOptions, Shared | 'target'>>(owner, 'retry', o.retry);
   const breakerOptions = section<Omit<BreakerOptions, Shared | 'target'>>(owner, 'breaker', o.breaker);
+  const hedging = o.hedging === undefined ? undefined : section<Omit<HedgingOptions, Shared>>(owner, 'hedging', o.hedging);
 
   const list: grpc.Interceptor[] = [traceClientInterceptor(o.trace)];
   if (onEvent) list.push(callObserverClientInterceptor(onEvent, target));
@@ -107,7 +112,12 @@ export function clientInterceptors(options: ClientStackOptions = {}): ClientStac
     list.push(fallbackClientInterceptor(o.fallback, { target, scope: breakerOptions?.scope, service, statusTable, onEvent }));
   }
   if (deadline) list.push(deadlineClientInterceptor({ ...deadline, service, onEvent }));
-  if (retry) list.push(retryClientInterceptor({ ...retry, service, target, statusTable, onEvent }));
+  const retrying = retry ? retryClientInterceptor({ ...retry, service, target, statusTable, onEvent }) : undefined;
+  if (hedging) {
+    const rules = retrying ? { retry: retrying } : { retry: false as const, service, target, statusTable };
+    list.push(hedgingClientInterceptor({ ...hedging, ...rules, onEvent }));
+  }
+  if (retrying) list.push(retrying);
   const breaker = breakerOptions ? breakerClientInterceptor({ ...breakerOptions, target, statusTable, onEvent }) : undefined;
   if (breaker) list.push(breaker);
   if (onEvent) list.push(attemptObserverClientInterceptor(onEvent, target));

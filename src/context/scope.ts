@@ -34,6 +34,17 @@ export function runWithCallContext<T>(ctx: CallContext, fn: () => T): T {
   return callContextStorage.run(asCancellable(ctx), fn);
 }
 
+/**
+ * Runs `fn(arg)` in `ctx`, the caller's context captured when its call started (none: outside any
+ * context). For work a client interceptor starts later, from a timer or a listener (a retry, a
+ * hedge): what runs below it may read the context, and grpc-js does not keep it for listeners.
+ */
+export function runInCallContext<A>(ctx: CancellableContext | undefined, fn: (arg: A) => void, arg: A): void {
+  if (callContextStorage.getStore() === ctx) fn(arg);
+  else if (ctx) callContextStorage.run(ctx, fn, arg);
+  else callContextStorage.exit(fn, arg);
+}
+
 /** Runs `fn` with no call context: outgoing calls from it start a new trace and inherit no deadline. */
 export function runOutsideCallContext<T>(fn: () => T): T {
   return callContextStorage.exit(fn);

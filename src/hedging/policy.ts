@@ -1,4 +1,4 @@
-import { integerOption, numberOption, objectOption } from '../options/validate';
+import { integerOption, numberOption, objectOption } from '../internal/validate';
 
 /**
  * An adaptive hedge delay: a percentile of the method's recent first-attempt latency, so about

@@ -1,5 +1,6 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { validateDeadlineOverrides, type DeadlineOverrides } from '../deadline/policy';
+import { validateHedgingOverrides, type HedgingOverrides, type ResolvedHedgingPolicy } from '../hedging/policy';
 import { validateRetryOverrides, type RetryOverrides } from '../retry/policy';
 import { objectOption } from '../internal/validate';
 
@@ -20,12 +21,19 @@ export interface ResilienceCallOptions {
   readonly deadline?: DeadlineOverrides;
   /** Retry rules for this call (see `RetryPolicy`), or false: no retries for this call. */
   readonly retry?: RetryOverrides | false;
+  /** Hedging rules for this call (see `HedgingPolicy`), or false: this call is not hedged. */
+  readonly hedging?: HedgingOverrides | false;
+}
+
+/** The settings as stored in the call options: validated, defaults filled in. */
+interface StoredSettings extends Omit<ResilienceCallOptions, 'hedging'> {
+  readonly hedging?: Partial<ResolvedHedgingPolicy> | false;
 }
 
 /** The concerns `withResilience` accepts (add yours when you add its entry above). */
-const CONCERNS: readonly (keyof ResilienceCallOptions)[] = ['deadline', 'retry'];
+const CONCERNS: readonly (keyof ResilienceCallOptions)[] = ['deadline', 'retry', 'hedging'];
 
-type WithSettings = CallOptions & { readonly [RESILIENCE_CALL_OPTIONS]?: ResilienceCallOptions };
+type WithSettings = CallOptions & { readonly [RESILIENCE_CALL_OPTIONS]?: StoredSettings };
 
 /**
  * Returns call options (a copy of `callOptions`) carrying per-call settings for the resilience
@@ -38,7 +46,7 @@ type WithSettings = CallOptions & { readonly [RESILIENCE_CALL_OPTIONS]?: Resilie
 export function withResilience(callOptions: CallOptions | undefined, settings: ResilienceCallOptions): CallOptions {
   objectOption<ResilienceCallOptions>('withResilience', settings, CONCERNS);
   const previous = (callOptions as WithSettings | undefined)?.[RESILIENCE_CALL_OPTIONS];
-  const merged: { -readonly [K in keyof ResilienceCallOptions]: ResilienceCallOptions[K] } = { ...previous };
+  const merged: { -readonly [K in keyof StoredSettings]: StoredSettings[K] } = { ...previous };
   if (settings.deadline !== undefined) {
     merged.deadline = { ...previous?.deadline, ...validateDeadlineOverrides('withResilience: deadline', settings.deadline) };
   }
@@ -48,11 +56,17 @@ export function withResilience(callOptions: CallOptions | undefined, settings: R
     const earlier = previous?.retry === false ? undefined : previous?.retry;
     merged.retry = { ...earlier, ...validateRetryOverrides('withResilience: retry', settings.retry) };
   }
+  if (settings.hedging === false) {
+    merged.hedging = false;
+  } else if (settings.hedging !== undefined) {
+    const earlier = previous?.hedging === false ? undefined : previous?.hedging;
+    merged.hedging = { ...earlier, ...validateHedgingOverrides('withResilience: hedging', settings.hedging) };
+  }
   const out: WithSettings = { ...callOptions, [RESILIENCE_CALL_OPTIONS]: Object.freeze(merged) };
   return out;
 }
 
 /** The per-call settings in call options (or interceptor options), if any. */
-export function resilienceCallOptions(options: CallOptions | undefined): ResilienceCallOptions | undefined {
+export function resilienceCallOptions(options: CallOptions | undefined): StoredSettings | undefined {
   return (options as WithSettings | undefined)?.[RESILIENCE_CALL_OPTIONS];
 }

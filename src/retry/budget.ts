@@ -1,4 +1,7 @@
 import { functionOption, integerOption, numberOption, objectOption } from '../internal/validate';
+import type { Metadata } from '@grpc/grpc-js';
+import { localFailureKind } from '../status/local-failure';
+import type { StatusTable } from '../status/table';
 import { RatioRetryBudget } from './ratio-budget';
 import { RetryTokenBucket } from './token-bucket';
 
@@ -112,4 +115,21 @@ export function isRetryBudget(value: unknown): value is RetryBudget {
     typeof (value as RetryBudget).recordSuccess === 'function' &&
     typeof (value as RetryBudget).recordFailure === 'function'
   );
+}
+
+/**
+ * Counts a failed attempt against the budget's token bucket when it says something about the
+ * server: a code that may be retried, answered by the server (a local refusal by our own breaker
+ * or deadline check says nothing about it).
+ */
+export function recordAttemptFailure(
+  budget: RetryBudget | undefined,
+  table: StatusTable,
+  method: string,
+  code: number,
+  metadata: Metadata,
+): void {
+  if (budget && table.classify(code, method).retry !== 'never' && localFailureKind(metadata) === undefined) {
+    budget.recordFailure();
+  }
 }

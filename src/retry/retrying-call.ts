@@ -6,24 +6,23 @@ import {
   type NextCall,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { callContextStorage, type CancellableContext } from '../context/scope';
+import { runInCallContext, type CancellableContext } from '../context/scope';
 import type { InterceptingCallInterface, MessageContext } from '../internal/grpc-types';
 import { deadlineOrInfinity } from '../internal/time';
 import { peerTarget } from '../internal/target';
-import { localFailureKind } from '../status/local-failure';
 import { callRecordOf } from '../telemetry/call-record';
 import { emitSafely } from '../telemetry/emit';
 import type { GiveUpReason } from '../telemetry/events';
-import { parseTraceParent } from '../trace/traceparent';
+import { outgoingTraceId } from '../trace/traceparent';
 import { backoffDelayMs } from './backoff';
 import { decideRetry } from './decide';
-import type { RetryBudget } from './budget';
+import { recordAttemptFailure, type RetryBudget } from './budget';
 import type { ResolvedRetryOptions } from './options';
 import { isRetryableByCaller } from './one-tier';
 import type { RetryPolicy } from './policy';
 import { RequestReplay } from './request-replay';
 import { warnDoubleRetry } from './service-config';
-import { ATTEMPTS_KEY, PREVIOUS_ATTEMPTS_KEY } from './wire';
+import { ATTEMPTS_KEY, PREVIOUS_ATTEMPTS_KEY, attemptMetadata } from './wire';
 import { markAttempts } from '../internal/client-marks';
 
 type State = 'idle' | 'attempt' | 'backoff' | 'done';
@@ -195,20 +194,13 @@ export class RetryingCall implements InterceptingCallInterface {
   private startAttempt(): void {
     this.state = 'attempt';
     this.attempts++;
-    const ctx = this.ctx;
     // Everything below us runs per attempt and may read the call context: run it in the caller's.
-    if (callContextStorage.getStore() === ctx) this.launchAttempt();
-    else if (ctx) callContextStorage.run(ctx, launch, this);
-    else callContextStorage.exit(launch, this);
+    runInCallContext(this.ctx, launch, this);
   }
 
   /** Creates and starts one attempt, replaying what the caller has sent so far. (Internal.) */
   launchAttempt(): void {
-    let metadata = this.metadata!;
-    if (this.attempts > 1) {
-      metadata = metadata.clone();
-      metadata.set(PREVIOUS_ATTEMPTS_KEY, String(this.attempts - 1));
-    }
+    const metadata = attemptMetadata(this.metadata!, this.attempts);
     let options = this.options;
     if (this.policy.perAttemptTimeoutMs !== Infinity) {
       const attemptDeadline = this.shared.now() + this.policy.perAttemptTimeoutMs;
@@ -241,9 +233,7 @@ export class RetryingCall implements InterceptingCallInterface {
       warnDoubleRetry(`the channel retried ${method} itself (grpc-previous-rpc-attempts in the response): a service-config retryPolicy is active`);
     }
     const budget = this.budget;
-    if (budget && shared.table.classify(status.code, method).retry !== 'never' && localFailureKind(metadata) === undefined) {
-      budget.recordFailure();
-    }
+    recordAttemptFailure(budget, shared.table, method, status.code, metadata);
     const now = shared.now();
     const decision = decideRetry(
       {
@@ -374,9 +364,7 @@ export class RetryingCall implements InterceptingCallInterface {
 
   /** The trace id for events: the context's, else the one the trace interceptor sent. */
   private traceId(): string | undefined {
-    if (this.ctx) return this.ctx.traceId;
-    const header = this.metadata?.get('traceparent')[0];
-    return typeof header === 'string' ? parseTraceParent(header)?.traceId : undefined;
+    return this.ctx ? this.ctx.traceId : outgoingTraceId(this.metadata);
   }
 }
 

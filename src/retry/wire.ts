@@ -4,6 +4,14 @@ import { markedAttempts } from '../internal/client-marks';
 /** Request header on every attempt after the first: how many attempts came before (gRFC A6). */
 export const PREVIOUS_ATTEMPTS_KEY = 'grpc-previous-rpc-attempts';
 
+/** The request headers of attempt number `attempt` (1 for the first, which is sent `metadata` itself). */
+export function attemptMetadata(metadata: Metadata, attempt: number): Metadata {
+  if (attempt === 1) return metadata;
+  const copy = metadata.clone();
+  copy.set(PREVIOUS_ATTEMPTS_KEY, String(attempt - 1));
+  return copy;
+}
+
 /**
  * Trailer added to the final status (OK or not) when the call took more than one attempt: the
  * number of attempts made. For display: `attemptsOf()` does not read it.

@@ -10,6 +10,8 @@ export interface CallRecord {
   attempts: number;
   /** Total backoff waited between attempts, ms. */
   retryDelayMs: number;
+  /** Attempts that were hedges (the hedging interceptor counts). */
+  hedges: number;
 }
 
 export const CALL_RECORD: unique symbol = Symbol.for('grpc-resilience.call-record');

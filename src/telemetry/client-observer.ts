@@ -3,7 +3,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
 import { asInterceptingCall, ForwardingCall } from '../internal/forwarding-call';
 import type { InterceptingCallInterface } from '../internal/grpc-types';
-import { parseTraceParent } from '../trace/traceparent';
+import { outgoingTraceId } from '../trace/traceparent';
 import { callRecordOf, withCallRecord, type CallRecord } from './call-record';
 import { emitSafely } from './emit';
 import type { EventHandler } from './events';
@@ -14,7 +14,7 @@ import type { EventHandler } from './events';
  */
 export function callObserverClientInterceptor(onEvent: EventHandler, target?: string): grpc.Interceptor {
   return (options, nextCall) => {
-    const record: CallRecord = { attempts: 0, retryDelayMs: 0 };
+    const record: CallRecord = { attempts: 0, retryDelayMs: 0, hedges: 0 };
     const started = performance.now();
     const inner = nextCall(withCallRecord(options, record));
     return asInterceptingCall(new ObservedCall(inner, onEvent, target, options.method_definition.path, record, started));
@@ -51,7 +51,8 @@ class ObservedCall extends ForwardingCall {
       durationMs: performance.now() - this.started,
       attempts: this.record.attempts,
       retryDelayMs: this.record.retryDelayMs,
-      traceId: parseTraceParent(this.metadata?.get('traceparent')[0])?.traceId,
+      hedges: this.record.hedges,
+      traceId: outgoingTraceId(this.metadata),
     });
     super.onReceiveStatus(status);
   }
@@ -66,7 +67,7 @@ export function attemptObserverClientInterceptor(onEvent: EventHandler, target?:
     asInterceptingCall(new ObservedAttempt(nextCall(options), onEvent, target, options.method_definition.path, callRecordOf(options)));
 }
 
-/** Per attempt: emits `attempt-end` with its status and duration. */
+/** Per attempt: emits `attempt-start`, then `attempt-end` with its status and duration. */
 class ObservedAttempt extends ForwardingCall {
   private started = 0;
   private attempt = 1;
@@ -85,6 +86,7 @@ class ObservedAttempt extends ForwardingCall {
   override start(metadata: grpc.Metadata, listener?: Partial<grpc.InterceptingListener>): void {
     if (this.record) this.attempt = ++this.record.attempts;
     this.started = performance.now();
+    emitSafely(this.onEvent, { type: 'attempt-start', method: this.method, target: this.target, attempt: this.attempt });
     super.start(metadata, listener);
   }
 

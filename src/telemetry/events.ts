@@ -15,6 +15,17 @@ export interface CallEndEvent {
   readonly traceId?: string;
   /** Total time spent waiting between attempts (client side). */
   readonly retryDelayMs?: number;
+  /** Attempts that were hedges (client side; the others after the first were retries). */
+  readonly hedges?: number;
+}
+
+/** One attempt of a client call started (emitted only when events are observed). */
+export interface AttemptStartEvent {
+  readonly type: 'attempt-start';
+  readonly method: string;
+  readonly target?: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
 }
 
 /** One attempt of a client call finished (emitted only when events are observed). */
@@ -26,6 +37,18 @@ export interface AttemptEndEvent {
   readonly attempt: number;
   readonly code: number;
   readonly durationMs: number;
+}
+
+/** A hedge was sent: the attempts in flight had not answered within the hedge delay. */
+export interface HedgeEvent {
+  readonly type: 'hedge';
+  readonly method: string;
+  readonly target?: string;
+  /** The number of the attempt sent (2 for the first hedge). */
+  readonly attempt: number;
+  /** How long the previous attempt had gone unanswered. */
+  readonly delayMs: number;
+  readonly traceId?: string;
 }
 
 /** An attempt failed and another one is scheduled. */
@@ -43,7 +66,7 @@ export interface RetryEvent {
   readonly traceId?: string;
 }
 
-/** Why a retry interceptor stopped retrying a failed call. */
+/** Why a retry (or hedging) interceptor stopped retrying a failed call. */
 export type GiveUpReason =
   | 'not-retryable'
   | 'not-idempotent'
@@ -54,7 +77,7 @@ export type GiveUpReason =
   | 'breaker-open'
   | 'committed';
 
-/** A failed call will not be retried further. */
+/** A failed call will not be retried (or hedged) further. */
 export interface GiveUpEvent {
   readonly type: 'give-up';
   readonly method: string;
@@ -141,8 +164,10 @@ export interface ErrorTranslatedEvent {
 /** Every event the stack raises. */
 export type ResilienceEvent =
   | CallEndEvent
+  | AttemptStartEvent
   | AttemptEndEvent
   | RetryEvent
+  | HedgeEvent
   | GiveUpEvent
   | BudgetExhaustedEvent
   | BreakerStateEvent

@@ -93,6 +93,10 @@ export function createLogHandler(logger: Logger, options: LogOptions = {}): Even
         write('debug', { event: event.type, side: 'client', trace_id: event.traceId, method: event.method, target: event.target, code: statusName(event.code), attempt: event.attempt, delay_ms: event.delayMs, pushback: event.pushback },
           `retrying ${event.method} after ${statusName(event.code)} in ${Math.round(event.delayMs)} ms (attempt ${event.attempt})`);
         break;
+      case 'hedge':
+        write('debug', { event: event.type, side: 'client', trace_id: event.traceId, method: event.method, target: event.target, attempt: event.attempt, delay_ms: Math.round(event.delayMs) },
+          `hedging ${event.method}: attempt ${event.attempt} after ${Math.round(event.delayMs)} ms without an answer`);
+        break;
       case 'give-up':
         write('info', { event: event.type, side: 'client', trace_id: event.traceId, method: event.method, target: event.target, code: statusName(event.code), attempt: event.attempts, reason: event.reason },
           `not retrying ${event.method} after ${statusName(event.code)}: ${event.reason}`);
@@ -117,6 +121,7 @@ export function createLogHandler(logger: Logger, options: LogOptions = {}): Even
       case 'deadline-shed':
         write('info', { event: event.type, side: 'server', trace_id: event.traceId, method: event.method, remaining_ms: event.remainingMs }, `${event.method} rejected on arrival: no time left before the deadline`);
         break;
+      case 'attempt-start':
       case 'attempt-end':
       case 'error-translated':
         // Attempts are summarised by call-end; translated errors are logged by the error translator with the original error.

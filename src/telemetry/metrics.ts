@@ -57,9 +57,11 @@ export function createMetricsHandler(options: MetricsOptions = {}): EventHandler
   const breakerKeys = new BoundedValues(integerOption('metrics.maxBreakerKeys', o.maxBreakerKeys, 500, 1, 100_000));
   const seconds = { unit: 's', advice: { explicitBucketBoundaries: LATENCY_BUCKETS } };
   const i = {
+    attemptStarted: meter.createCounter('grpc.client.attempt.started', { unit: '{attempt}', description: 'Client attempts started, those still in flight included.' }),
     attemptDuration: meter.createHistogram('grpc.client.attempt.duration', { ...seconds, description: 'Time from the start to the end of one client attempt.' }),
     callDuration: meter.createHistogram('grpc.client.call.duration', { ...seconds, description: 'Time from the start to the end of a logical client call, all attempts included.' }),
     retries: meter.createHistogram('grpc.client.call.retries', { unit: '{retry}', description: 'Retries made by a client call (calls without retries are not recorded).', advice: { explicitBucketBoundaries: [1, 2, 3, 4, 5, 10] } }),
+    hedges: meter.createHistogram('grpc.client.call.hedges', { unit: '{hedge}', description: 'Hedges made by a client call (calls without hedges are not recorded).', advice: { explicitBucketBoundaries: [1, 2, 3, 4, 5] } }),
     retryDelay: meter.createHistogram('grpc.client.call.retry_delay', { ...seconds, description: 'Total time a client call waited between attempts.' }),
     serverDuration: meter.createHistogram('grpc.server.call.duration', { ...seconds, description: 'Time from the start to the end of a served call.' }),
     breakerTransitions: meter.createCounter('grpc_resilience.breaker.transitions', { unit: '{transition}', description: 'Circuit breaker state changes.' }),
@@ -80,6 +82,9 @@ export function createMetricsHandler(options: MetricsOptions = {}): EventHandler
 
   return (event: ResilienceEvent) => {
     switch (event.type) {
+      case 'attempt-start':
+        i.attemptStarted.add(1, attrs(event));
+        break;
       case 'attempt-end':
         i.attemptDuration.record(event.durationMs / 1000, attrs(event, { 'grpc.status': statusAttribute(event.code) }));
         break;
@@ -90,8 +95,13 @@ export function createMetricsHandler(options: MetricsOptions = {}): EventHandler
         }
         i.callDuration.record(event.durationMs / 1000, attrs(event, { 'grpc.status': statusAttribute(event.code) }));
         if (event.attempts > 1) {
-          i.retries.record(event.attempts - 1, attrs(event));
-          i.retryDelay.record((event.retryDelayMs ?? 0) / 1000, attrs(event));
+          const hedges = event.hedges ?? 0;
+          const retries = event.attempts - 1 - hedges;
+          if (hedges > 0) i.hedges.record(hedges, attrs(event));
+          if (retries > 0) {
+            i.retries.record(retries, attrs(event));
+            i.retryDelay.record((event.retryDelayMs ?? 0) / 1000, attrs(event));
+          }
         }
         break;
       case 'breaker-state': {
@@ -128,6 +138,7 @@ export function createMetricsHandler(options: MetricsOptions = {}): EventHandler
         i.translated.add(1, { 'grpc.method': methods.get(event.method), 'grpc.status': statusAttribute(event.toCode), 'grpc_resilience.error.kind': event.kind });
         break;
       case 'retry':
+      case 'hedge':
         break;
     }
   };

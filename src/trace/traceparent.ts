@@ -1,3 +1,4 @@
+import type { Metadata } from '@grpc/grpc-js';
 import { isAllZeros, isLowerHex } from './ids';
 
 /** The fields of a W3C `traceparent` header. */
@@ -35,4 +36,9 @@ const FLAGS_SUFFIX = Array.from({ length: 256 }, (_, flags) => `-${flags.toStrin
 /** Formats a version-00 `traceparent`. */
 export function formatTraceParent(traceId: string, spanId: string, traceFlags: number): string {
   return `00-${traceId}-${spanId}${FLAGS_SUFFIX[traceFlags & 0xff]}`;
+}
+
+/** The trace id of an outgoing call's `traceparent` header (what the trace interceptor sent), if valid. */
+export function outgoingTraceId(metadata: Metadata | undefined): string | undefined {
+  return parseTraceParent(metadata?.get('traceparent')[0])?.traceId;
 }

@@ -11,6 +11,10 @@ export interface FlakyAnswer {
   readonly delayMs?: number;
   /** Never answer (the client's deadline or cancellation ends the call). */
   readonly hang?: boolean;
+  /** Server streaming: messages written (the first after `delayMs`) before the status; default 1 for OK, else 0. */
+  readonly messages?: number;
+  /** Server streaming: the wait between two messages. */
+  readonly gapMs?: number;
 }
 
 /** What the server saw of one attempt. */
@@ -22,6 +26,8 @@ export interface SeenAttempt {
   readonly previousAttempts: string | undefined;
   readonly traceparent: string | undefined;
   readonly request: EchoMessage | EchoMessage[];
+  /** The client cancelled the attempt before the server answered it (the server saw CANCELLED). */
+  cancelled: boolean;
 }
 
 export interface FlakyServer extends TestServer {
@@ -45,31 +51,65 @@ export async function startFlakyServer(answers: FlakyAnswer[] = [OK]): Promise<F
   const state = { answers };
   const record = (method: string, md: grpc.Metadata, request: EchoMessage | EchoMessage[]) => {
     const index = seen.length;
-    seen.push({
+    const attempt: SeenAttempt = {
       method,
       at: performance.now(),
       previousAttempts: md.get('grpc-previous-rpc-attempts')[0] as string | undefined,
       traceparent: md.get('traceparent')[0] as string | undefined,
       request,
+      cancelled: false,
+    };
+    seen.push(attempt);
+    return { answer: state.answers[Math.min(index, state.answers.length - 1)] ?? OK, attempt };
+  };
+  /** Marks the attempt cancelled when the call ends before `answered` says the server answered. */
+  const watch = (call: { on(event: 'cancelled', fn: () => void): unknown }, attempt: SeenAttempt) => {
+    const state = { answered: false };
+    call.on('cancelled', () => {
+      if (!state.answered) attempt.cancelled = true;
     });
-    return state.answers[Math.min(index, state.answers.length - 1)] ?? OK;
+    return state;
+  };
+  const failure = (answer: FlakyAnswer): grpc.ServiceError => {
+    const metadata = new grpc.Metadata();
+    for (const [k, v] of Object.entries(answer.trailers ?? {})) metadata.set(k, v);
+    return { code: answer.code, details: `flaky ${grpc.status[answer.code]}`, metadata } as grpc.ServiceError;
+  };
+  /** Runs `fn` after `ms` unless the call is cancelled first. */
+  const after = (call: { on(event: 'cancelled', fn: () => void): unknown }, ms: number | undefined, fn: () => void) => {
+    if (!ms) return fn();
+    const timer = setTimeout(fn, ms);
+    call.on('cancelled', () => clearTimeout(timer));
   };
   const answerUnary = (
     call: grpc.ServerUnaryCall<EchoMessage, EchoMessage>,
     cb: grpc.sendUnaryData<EchoMessage>,
-    answer: FlakyAnswer,
+    { answer, attempt }: { answer: FlakyAnswer; attempt: SeenAttempt },
     response: EchoMessage,
   ) => {
+    const watched = watch(call, attempt);
     if (answer.hang) return;
-    const send = () => {
-      if (answer.code === grpc.status.OK) return cb(null, response);
-      const metadata = new grpc.Metadata();
-      for (const [k, v] of Object.entries(answer.trailers ?? {})) metadata.set(k, v);
-      cb({ code: answer.code, details: `flaky ${grpc.status[answer.code]}`, metadata });
+    after(call, answer.delayMs, () => {
+      watched.answered = true;
+      if (answer.code === grpc.status.OK) cb(null, response);
+      else cb(failure(answer));
+    });
+  };
+  const answerStream = (call: grpc.ServerWritableStream<EchoMessage, EchoMessage>, { answer, attempt }: { answer: FlakyAnswer; attempt: SeenAttempt }) => {
+    const watched = watch(call, attempt);
+    if (answer.hang) return;
+    let left = answer.messages ?? (answer.code === grpc.status.OK ? 1 : 0);
+    const next = () => {
+      if (left > 0) {
+        left--;
+        call.write({ ...call.request, attempt: seen.indexOf(attempt) + 1, left });
+        return after(call, answer.gapMs, next);
+      }
+      watched.answered = true;
+      if (answer.code === grpc.status.OK) call.end();
+      else call.emit('error', failure(answer));
     };
-    if (!answer.delayMs) return send();
-    const timer = setTimeout(send, answer.delayMs);
-    call.on('cancelled', () => clearTimeout(timer));
+    after(call, answer.delayMs, next);
   };
   const server = await startEchoServer({
     unary: (call: grpc.ServerUnaryCall<EchoMessage, EchoMessage>, cb: grpc.sendUnaryData<EchoMessage>) => {
@@ -80,6 +120,9 @@ export async function startFlakyServer(answers: FlakyAnswer[] = [OK]): Promise<F
       const answer = record('write', call.metadata, call.request);
       sideEffects.count++;
       answerUnary(call, cb, answer, { ...call.request, written: sideEffects.count });
+    },
+    serverStream: (call: grpc.ServerWritableStream<EchoMessage, EchoMessage>) => {
+      answerStream(call, record('serverStream', call.metadata, call.request));
     },
   });
   const flaky = Object.assign(server, { seen, sideEffects });

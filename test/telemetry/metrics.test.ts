@@ -115,6 +115,8 @@ describe('OpenTelemetry metrics: a scripted scenario yields exact counts', () =>
     expect(total(m.get('grpc.client.call.duration'), { ...unaryAttrs, 'grpc.status': 'OK' })).toBe(2);
     expect(total(m.get('grpc.client.call.duration'), { ...writeAttrs, 'grpc.status': 'OK' })).toBe(4);
 
+    expect(total(m.get('grpc.client.attempt.started'))).toBe(7);
+    expect(total(m.get('grpc.client.attempt.started'), unaryAttrs)).toBe(4);
     expect(total(m.get('grpc.client.attempt.duration'))).toBe(7);
     expect(total(m.get('grpc.client.attempt.duration'), { ...unaryAttrs, 'grpc.status': 'UNAVAILABLE' })).toBe(2);
     expect(total(m.get('grpc.client.attempt.duration'), { ...unaryAttrs, 'grpc.status': 'OK' })).toBe(2);
@@ -123,6 +125,7 @@ describe('OpenTelemetry metrics: a scripted scenario yields exact counts', () =>
     expect(total(m.get('grpc.client.call.retries'))).toBe(1);
     expect(histogramSum(m.get('grpc.client.call.retries'))).toBe(2);
     expect(total(m.get('grpc.client.call.retry_delay'))).toBe(1);
+    expect(total(m.get('grpc.client.call.hedges'))).toBe(0);
     expect(histogramSum(m.get('grpc.client.call.retry_delay'))).toBeGreaterThan(0);
 
     expect(total(m.get('grpc.server.call.duration'))).toBe(7);
@@ -151,6 +154,41 @@ describe('OpenTelemetry metrics: a scripted scenario yields exact counts', () =>
     c.close();
     const points = (await collect(own)).get('grpc.client.call.duration') ?? [];
     expect(points.map((p) => p.attributes['grpc.method']).sort()).toEqual([ECHO_PATHS.unary, 'other']);
+    await provider.shutdown();
+  });
+
+  it('a hedged call records one hedge, two attempts started, and no retry', async () => {
+    const own = new ManualReader();
+    const provider = new MeterProvider({ readers: [own] });
+    const stalled = await startServer((srv) =>
+      srv.addService(EchoService, {
+        // The first attempt of each id stalls; the hedge answers.
+        unary: (call: grpc.ServerUnaryCall<EchoMessage, EchoMessage>, cb: grpc.sendUnaryData<EchoMessage>) => {
+          const id = call.request.id ?? '';
+          if (!failuresLeft.has(id)) failuresLeft.set(id, 0);
+          else cb(null, { id });
+        },
+      } as never),
+    );
+    const s = clientInterceptors({
+      target: 'echo',
+      metrics: { meterProvider: provider },
+      retry: { methods: { [ECHO_PATHS.unary]: { idempotent: true } } },
+      hedging: { delay: 20 },
+    });
+    const c = echoClient(stalled.address, { interceptors: s });
+    expect((await unary(c, { id: 'hedged' })).status.code).toBe(grpc.status.OK);
+    c.close();
+    s.dispose();
+    await stalled.close();
+    const m = await collect(own);
+    expect(total(m.get('grpc.client.call.hedges'))).toBe(1);
+    expect(histogramSum(m.get('grpc.client.call.hedges'))).toBe(1);
+    expect(total(m.get('grpc.client.call.retries'))).toBe(0);
+    expect(total(m.get('grpc.client.call.retry_delay'))).toBe(0);
+    expect(total(m.get('grpc.client.attempt.started'))).toBe(2);
+    expect(total(m.get('grpc.client.attempt.duration'), { 'grpc.status': 'CANCELLED' })).toBe(1);
+    expect(total(m.get('grpc.client.attempt.duration'), { 'grpc.status': 'OK' })).toBe(1);
     await provider.shutdown();
   });
 });
