@@ -36,6 +36,14 @@ export {
 } from './retry';
 export type { ServiceSource } from './internal/services';
 export {
+  hedgingClientInterceptor,
+  type AdaptiveHedgeDelay,
+  type HedgeDelay,
+  type HedgingOptions,
+  type HedgingOverrides,
+  type HedgingPolicy,
+} from './hedging';
+export {
   breakerClientInterceptor,
   fallbackClientInterceptor,
   createBreakerRegistry,

@@ -372,7 +372,8 @@ export class HedgingCall implements InterceptingCallInterface {
     const onEvent = this.shared.onEvent;
     if (onEvent) {
       const method = this.options.method_definition.path;
-      emitSafely(onEvent, { type: 'retry', method, target: this.target, attempt: this.attempts + 1, delayMs, code, pushback, traceId: this.traceId() });
+      const attempt = this.attempts + 1;
+      emitSafely(onEvent, { type: 'retry', method, target: this.target, attempt, delayMs, code, pushback, traceId: this.traceId() });
     }
     // Not unref'd: a process awaiting this call must not exit mid-backoff. Always cleared when the
     // call ends, and never outlives the deadline.
@@ -389,7 +390,8 @@ export class HedgingCall implements InterceptingCallInterface {
     const onEvent = this.shared.onEvent;
     if (onEvent) {
       const method = this.options.method_definition.path;
-      emitSafely(onEvent, { type: 'give-up', method, target: this.target, attempts: this.attempts, code: status.code, reason, traceId: this.traceId() });
+      const { attempts, target } = this;
+      emitSafely(onEvent, { type: 'give-up', method, target, attempts, code: status.code, reason, traceId: this.traceId() });
     }
     this.cancelOthers(undefined, ENDED);
     this.finish(status);

@@ -83,12 +83,19 @@ export function resolveHedgingOptions(options: HedgingOptions = {}, name = 'hedg
   return { policyFor, retry: resolveRetry(name, o, now, onEvent), latency: new LatencyWindows(), onEvent, now };
 }
 
-function resolveRetry(name: string, o: Partial<HedgingOptions>, now: () => number, onEvent: EventHandler | undefined): ResolvedRetryOptions {
+function resolveRetry(
+  name: string,
+  o: Partial<HedgingOptions>,
+  now: () => number,
+  onEvent: EventHandler | undefined,
+): ResolvedRetryOptions {
   const retry = o.retry;
   if (typeof retry === 'function') {
     const settings = retrySettingsOf(retry);
     if (settings === undefined) {
-      throw new TypeError(`${name}.retry must be an interceptor made by retryClientInterceptor, retry options, or false; got another function`);
+      throw new TypeError(
+        `${name}.retry must be an interceptor made by retryClientInterceptor, retry options, or false; got another function`,
+      );
     }
     return settings;
   }
@@ -109,7 +116,10 @@ function pickPolicy(o: Partial<HedgingOptions>): HedgingOverrides {
 
 type Layer = Partial<ResolvedHedgingPolicy>;
 
-function compileMethods(name: string, methods: HedgingOptions['methods']): { perService: Map<string, Layer>; perMethod: Map<string, Layer> } {
+function compileMethods(
+  name: string,
+  methods: HedgingOptions['methods'],
+): { perService: Map<string, Layer>; perMethod: Map<string, Layer> } {
   const perService = new Map<string, Layer>();
   const perMethod = new Map<string, Layer>();
   if (methods === undefined) return { perService, perMethod };

@@ -85,7 +85,8 @@ export function validateHedgingOverrides(
 function validateDelay(name: string, value: unknown): number | ResolvedAdaptiveDelay {
   if (typeof value === 'number') return numberOption(name, value, 0, 0, MAX_DELAY_MS);
   if (value === null || typeof value !== 'object') {
-    throw new TypeError(`${name} must be milliseconds (a number) or { percentile, minMs?, maxMs? }; got ${value === null ? 'null' : typeof value}`);
+    const given = value === null ? 'null' : typeof value;
+    throw new TypeError(`${name} must be milliseconds (a number) or { percentile, minMs?, maxMs? }; got ${given}`);
   }
   const o = objectOption<AdaptiveHedgeDelay>(name, value, ADAPTIVE_FIELDS);
   if (o.percentile === undefined) throw new TypeError(`${name}.percentile is required (e.g. 95 hedges about 5 % of calls)`);

@@ -1,0 +1,3 @@
+export { hedgingClientInterceptor } from './interceptor';
+export type { HedgingOptions } from './options';
+export type { AdaptiveHedgeDelay, HedgeDelay, HedgingOverrides, HedgingPolicy } from './policy';
