@@ -114,7 +114,7 @@ export function clientInterceptors(options: ClientStackOptions = {}): ClientStac
   if (deadline) list.push(deadlineClientInterceptor({ ...deadline, service, onEvent }));
   const retrying = retry ? retryClientInterceptor({ ...retry, service, target, statusTable, onEvent }) : undefined;
   if (hedging) {
-    const rules = retrying ? { retry: retrying } : { retry: false as const, service, target, statusTable };
+    const rules = retrying ? { retry: retrying, service } : { retry: false as const, service, target, statusTable };
     list.push(hedgingClientInterceptor({ ...hedging, ...rules, onEvent }));
   }
   if (retrying) list.push(retrying);

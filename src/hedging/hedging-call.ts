@@ -19,7 +19,7 @@ import { ATTEMPTS_KEY, attemptMetadata } from '../retry/wire';
 import { callRecordOf } from '../telemetry/call-record';
 import { emitSafely } from '../telemetry/emit';
 import type { GiveUpReason } from '../telemetry/events';
-import { outgoingTraceId } from '../trace/traceparent';
+import { callTraceId } from '../trace/traceparent';
 import { afterFailedAttempt, nextHedge, type HedgeStop } from './decide';
 import { hedgeDelayMs } from './delay';
 import type { LatencyWindow } from './latency-window';
@@ -461,9 +461,8 @@ export class HedgingCall implements InterceptingCallInterface {
     }
   }
 
-  /** The trace id for events: the context's, else the one the trace interceptor sent. */
   private traceId(): string | undefined {
-    return this.ctx ? this.ctx.traceId : outgoingTraceId(this.metadata);
+    return callTraceId(this.ctx, this.metadata);
   }
 }
 

@@ -2,6 +2,8 @@ import type * as grpc from '@grpc/grpc-js';
 import { functionOption, objectOption } from '../internal/validate';
 import { retrySettingsOf } from '../retry/interceptor';
 import type { ServiceSource } from '../internal/services';
+import { parseMethodKeys, type MethodTable } from '../internal/method-keys';
+import { readServices } from '../internal/services';
 import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from '../retry/options';
 import type { StatusTable, StatusTableOptions } from '../status/table';
 import type { EventHandler } from '../telemetry/events';
@@ -27,7 +29,10 @@ export interface HedgingOptions extends HedgingOverrides {
    * own), or false: hedged calls are not retried, and idempotency comes from `service` only.
    */
   readonly retry?: grpc.Interceptor | RetryOptions | false;
-  /** With `retry` false: service definitions whose proto `idempotency_level` marks methods idempotent. */
+  /**
+   * Service definitions: `methods` keys must name their methods; with `retry` false, their proto
+   * `idempotency_level` also marks methods idempotent.
+   */
   readonly service?: ServiceSource | readonly ServiceSource[];
   /** With `retry` false: the status table (or options for one). */
   readonly statusTable?: StatusTable | StatusTableOptions;
@@ -53,7 +58,7 @@ export interface ResolvedHedgingOptions {
 const OPTION_KEYS = [...HEDGING_POLICY_FIELDS, 'methods', 'retry', 'service', 'statusTable', 'target', 'onEvent', 'now'];
 
 /** Only used with `retry` false. */
-const RETRY_SHARED_KEYS = ['service', 'statusTable', 'target'] as const;
+const RETRY_SHARED_KEYS = ['statusTable', 'target'] as const;
 
 /** The most methods whose merged policy is cached (a client has a fixed set of methods). */
 const POLICY_CACHE_LIMIT = 1024;
@@ -65,7 +70,7 @@ const preciseNow = (): number => performance.timeOrigin + performance.now();
 export function resolveHedgingOptions(options: HedgingOptions = {}, name = 'hedging'): ResolvedHedgingOptions {
   const o = objectOption<HedgingOptions>(name, options, OPTION_KEYS);
   const base: ResolvedHedgingPolicy = { ...DEFAULT_HEDGING_POLICY, ...validateHedgingOverrides(name, pickPolicy(o)) };
-  const { perService, perMethod } = compileMethods(name, o.methods);
+  const overrides = layers(name, base, o);
   const now = functionOption<() => number>(`${name}.now`, o.now) ?? preciseNow;
   const onEvent = functionOption<EventHandler>(`${name}.onEvent`, o.onEvent);
 
@@ -73,9 +78,7 @@ export function resolveHedgingOptions(options: HedgingOptions = {}, name = 'hedg
   const policyFor = (path: string): ResolvedHedgingPolicy => {
     const cached = cache.get(path);
     if (cached) return cached;
-    const service = perService.get(serviceOf(path));
-    const method = perMethod.get(path);
-    const policy = Object.freeze(service || method ? { ...base, ...service, ...method } : base);
+    const policy = overrides.find(path) ?? base;
     if (cache.size < POLICY_CACHE_LIMIT) cache.set(path, policy);
     return policy;
   };
@@ -102,7 +105,7 @@ function resolveRetry(
   if (retry !== undefined && retry !== false) {
     const given = RETRY_SHARED_KEYS.filter((key) => o[key] !== undefined);
     if (given.length > 0) throw new TypeError(`${name}: give ${given.join(', ')} inside ${name}.retry, not beside it`);
-    return resolveRetryOptions({ now, onEvent, ...retry }, `${name}.retry`);
+    return resolveRetryOptions({ now, onEvent, service: o.service, ...retry }, `${name}.retry`);
   }
   // No retries in hedged calls; the idempotency, status table and a budget still come from here.
   return resolveRetryOptions({ maxAttempts: 1, service: o.service, statusTable: o.statusTable, target: o.target, now, onEvent }, name);
@@ -114,33 +117,9 @@ function pickPolicy(o: Partial<HedgingOptions>): HedgingOverrides {
   return out;
 }
 
-type Layer = Partial<ResolvedHedgingPolicy>;
-
-function compileMethods(
-  name: string,
-  methods: HedgingOptions['methods'],
-): { perService: Map<string, Layer>; perMethod: Map<string, Layer> } {
-  const perService = new Map<string, Layer>();
-  const perMethod = new Map<string, Layer>();
-  if (methods === undefined) return { perService, perMethod };
-  objectOption(`${name}.methods`, methods, Object.keys(methods));
-  for (const [rawKey, value] of Object.entries(methods)) {
-    const overrides = validateHedgingOverrides(`${name}.methods["${rawKey}"]`, value);
-    const key = rawKey.trim();
-    if (key.endsWith('/*')) perService.set(key.slice(key.startsWith('/') ? 1 : 0, -2), overrides);
-    else if (key.startsWith('/') && key.indexOf('/', 1) > 0) perMethod.set(key, overrides);
-    else if (!key.includes('/') && key.length > 0) perService.set(key, overrides);
-    else {
-      throw new TypeError(
-        `${name}.methods: "${rawKey}" is neither a method path (/pkg.Service/Method) nor a service (pkg.Service or /pkg.Service/*)`,
-      );
-    }
-  }
-  return { perService, perMethod };
-}
-
-/** `/pkg.Service/Method` → `pkg.Service`. */
-function serviceOf(path: string): string {
-  const end = path.lastIndexOf('/');
-  return end > 0 ? path.slice(1, end) : path;
+/** Each method entry over its service's over the global policy; keys checked against `service` when given. */
+function layers(name: string, base: ResolvedHedgingPolicy, o: Partial<HedgingOptions>): MethodTable<ResolvedHedgingPolicy> {
+  const known = readServices(o.service, `${name}.service`);
+  const keyed = parseMethodKeys(`${name}.methods`, o.methods, validateHedgingOverrides, { known });
+  return keyed.layered<ResolvedHedgingPolicy>(base, (under, entry) => Object.freeze({ ...under, ...entry }));
 }

@@ -13,7 +13,7 @@ import { peerTarget } from '../internal/target';
 import { callRecordOf } from '../telemetry/call-record';
 import { emitSafely } from '../telemetry/emit';
 import type { GiveUpReason } from '../telemetry/events';
-import { outgoingTraceId } from '../trace/traceparent';
+import { callTraceId } from '../trace/traceparent';
 import { backoffDelayMs } from './backoff';
 import { decideRetry } from './decide';
 import { recordAttemptFailure, type RetryBudget } from './budget';
@@ -362,9 +362,8 @@ export class RetryingCall implements InterceptingCallInterface {
     }
   }
 
-  /** The trace id for events: the context's, else the one the trace interceptor sent. */
   private traceId(): string | undefined {
-    return this.ctx ? this.ctx.traceId : outgoingTraceId(this.metadata);
+    return callTraceId(this.ctx, this.metadata);
   }
 }
 

@@ -42,3 +42,8 @@ export function formatTraceParent(traceId: string, spanId: string, traceFlags: n
 export function outgoingTraceId(metadata: Metadata | undefined): string | undefined {
   return parseTraceParent(metadata?.get('traceparent')[0])?.traceId;
 }
+
+/** The trace id of a client call for its events: its call context's, else the one its headers carry. */
+export function callTraceId(ctx: { readonly traceId: string } | undefined, metadata: Metadata | undefined): string | undefined {
+  return ctx ? ctx.traceId : outgoingTraceId(metadata);
+}

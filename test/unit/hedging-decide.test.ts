@@ -1,10 +1,10 @@
-import { Metadata, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { afterFailedAttempt, nextHedge, type HedgeState } from '../../src/hedging/decide';
-import type { FailedAttempt, RetryContext } from '../../src/retry/decide';
+import type { RetryContext } from '../../src/retry/decide';
 import { PUSHBACK_KEY } from '../../src/retry/pushback';
 import { localFailureStatus } from '../../src/status/local-failure';
-import { defaultStatusTable } from '../../src/status/table';
+import { failedAttempt, metadataOf, retryContext } from '../helpers/retry-decisions';
 
 const state = (over: Partial<HedgeState> = {}): HedgeState => ({
   attempts: 1,
@@ -40,32 +40,9 @@ describe('nextHedge', () => {
   });
 });
 
-const md = (entries: Record<string, string> = {}) => {
-  const m = new Metadata();
-  m.set('content-type', 'application/grpc');
-  for (const [k, v] of Object.entries(entries)) m.set(k, v);
-  return m;
-};
-const failed = (code: number, over: Partial<FailedAttempt> = {}): FailedAttempt => ({
-  code,
-  metadata: md(),
-  attempts: 1,
-  committed: false,
-  sent: true,
-  attemptTimedOut: false,
-  ...over,
-});
-const ctx = (over: Partial<RetryContext> = {}): RetryContext => ({
-  method: '/test.v1.EchoService/Unary',
-  idempotent: true,
-  table: defaultStatusTable,
-  maxAttempts: 3,
-  maxPushbackMs: 30_000,
-  now: 1_000,
-  deadline: Infinity,
-  backoffMs: () => 40,
-  ...over,
-});
+const md = (entries: Record<string, string> = {}) => metadataOf({ 'content-type': 'application/grpc', ...entries });
+const failed = failedAttempt;
+const ctx = (over: Partial<RetryContext> = {}) => retryContext({ idempotent: true, ...over });
 
 describe('afterFailedAttempt', () => {
   it('a fatal status ends the whole call at once, other attempts in flight or not', () => {
