@@ -1,12 +1,13 @@
 /**
  * The hedging benchmark: `npx tsx bench/hedging/main.ts [--seconds 20] [--rate 200]`.
  *
- * Two back replicas, each in its own process, behind round robin; this process is the client and
+ * Two back replicas (each call takes `--service-ms`, default 50, ±20 %), each in its own process, behind round robin; this process is the client and
  * sends an open-loop load (calls at a fixed rate, whether or not earlier ones answered). Variants
  * side by side, one after the other on the same replicas:
  * - our stack without hedging (retries on, the method idempotent);
  * - our stack with `hedging: {}` (the default: one hedge after the p95 of recent latency, ≥ 5 ms);
- * - grpc-js's own hedging from the service config (gRFC A6 `hedgingPolicy`, fixed delay).
+ * - grpc-js's own hedging from the service config (gRFC A6 `hedgingPolicy`), its fixed delay set to
+ *   the slowest normal call (1.2 × the service time), what a user who measured would pick.
  * Scenarios:
  * - stragglers: replica 0 serves 4 % of its calls (2 % of all calls) 10× slower, and stops for
  *   300 ms (a garbage-collection-like pause) in the middle of the run;
@@ -27,7 +28,8 @@ import type { ReplicaBehaviour, ReplicaCounts } from './replica';
 
 const METHOD = '/bench.v1.Hedge/Get';
 const SERVICE = 'bench.v1.Hedge';
-const SERVICE_MS = 10;
+/** Service time of a call (ms), ±20 %; long enough that the event-loop lag of a loaded machine does not drown it. */
+let serviceMs = 50;
 
 interface Variant {
   readonly id: string;
@@ -51,12 +53,12 @@ const VARIANTS: readonly Variant[] = [
   },
   {
     id: 'grpc-js-hedging',
-    label: 'grpc-js service-config hedging (15 ms)',
+    label: 'grpc-js service-config hedging (fixed delay: the slowest normal call)',
     options: () => ({
       'grpc.service_config': JSON.stringify({
         ...roundRobin,
         methodConfig: [
-          { name: [{ service: SERVICE }], hedgingPolicy: { maxAttempts: 2, hedgingDelay: '0.015s', nonFatalStatusCodes: ['UNAVAILABLE'] } },
+          { name: [{ service: SERVICE }], hedgingPolicy: { maxAttempts: 2, hedgingDelay: `${(serviceMs * 1.2) / 1000}s`, nonFatalStatusCodes: ['UNAVAILABLE'] } },
         ],
         retryThrottling: { maxTokens: 10, tokenRatio: 0.1 },
       }),
@@ -87,7 +89,7 @@ function startReplica(): Promise<Replica> {
   });
 }
 
-const normal = (seed: number): ReplicaBehaviour => ({ serviceMs: SERVICE_MS, stragglerShare: 0, factor: 1, blackHole: false, seed });
+const normal = (seed: number): ReplicaBehaviour => ({ serviceMs, stragglerShare: 0, factor: 1, blackHole: false, seed });
 
 interface Phase {
   readonly seconds: number;
@@ -221,6 +223,7 @@ async function main(): Promise<void> {
   };
   const seconds = arg('seconds', 20);
   const rate = arg('rate', 200);
+  serviceMs = arg('service-ms', 50);
   const started = new Date();
   const log = (line: string) => console.log(`[hedging] ${line}`);
   const replicas = [await startReplica(), await startReplica()];
@@ -235,7 +238,7 @@ async function main(): Promise<void> {
     );
     const svgPath = path.join(REPO_ROOT, 'docs', 'benchmarks', 'hedging.svg');
     writeFileSync(svgPath, svg);
-    console.log(`\n### Machine\n\n${machineBlock(`npx tsx bench/hedging/main.ts --seconds ${seconds} --rate ${rate}`, false, started)}\n`);
+    console.log(`\n### Machine\n\n${machineBlock(`npx tsx bench/hedging/main.ts --seconds ${seconds} --rate ${rate} --service-ms ${serviceMs}`, false, started)}\n`);
     console.log(`### Stragglers (${seconds} s at ${rate} calls/s)\n\n${table(stragglers, stragglers[0])}\n`);
     console.log(`### Outage (black hole, 200 ms deadline)\n\n${table(outage, outage[0])}\n`);
     log(`plot written to ${path.relative(REPO_ROOT, svgPath)}`);
