@@ -9,6 +9,8 @@ export type StackKind =
   | 'bare'
   /** grpc-js with its own A6 retries and retry throttling from the service config; `parent` as in bare. */
   | 'grpc-js-retry'
+  /** grpc-js with its own A6 hedging (fixed delay) and retry throttling from the service config. */
+  | 'grpc-js-hedging'
   /** nice-grpc clients with the retry and deadline middlewares; grpc-js servers. */
   | 'nice-grpc'
   /** clientInterceptors() at every client, serverInterceptors() + wrapService at every server. */
@@ -31,6 +33,10 @@ export interface OptionSet {
 
 export const OPTION_SETS: Readonly<Record<string, OptionSet>> = {
   default: { description: 'clientInterceptors() and serverInterceptors() with their defaults' },
+  hedging: {
+    description: 'the defaults plus `hedging: {}`: one hedge after the p95 of recent latency (at least 5 ms), idempotent methods only',
+    client: { hedging: {} },
+  },
 };
 
 export interface SystemVariant {
@@ -47,6 +53,8 @@ export const SYSTEM_VARIANTS: readonly SystemVariant[] = [
   { id: 'grpc-js-retry', label: 'grpc-js A6 retries (service config)', stack: 'grpc-js-retry' },
   { id: 'nice-grpc', label: 'nice-grpc + retry + deadline middlewares', stack: 'nice-grpc' },
   { id: 'ours', label: 'our default stacks', stack: 'ours', optionSet: 'default' },
+  { id: 'ours-hedging', label: 'ours + hedging', stack: 'ours', optionSet: 'hedging' },
+  { id: 'grpc-js-hedging', label: 'grpc-js A6 hedging (service config)', stack: 'grpc-js-hedging' },
 ];
 
 export const BASELINE_VARIANT = 'bare';
