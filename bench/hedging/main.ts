@@ -13,17 +13,15 @@
  *   300 ms (a garbage-collection-like pause) in the middle of the run;
  * - outage: after a normal warm-up both replicas accept calls and never answer (every call runs
  *   into its 200 ms deadline, the worst case for hedging): attempts per call.
- * Writes docs/benchmarks/hedging.svg and prints the tables.
+ * Prints the tables (the plot of the stragglers scenario comes from the system benchmark).
  */
 import * as grpc from '@grpc/grpc-js';
 import { fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { clientInterceptors } from '../../src';
-import { machineBlock, REPO_ROOT } from '../lib/machine';
+import { machineBlock } from '../lib/machine';
 import { quantileOfSorted } from '../lib/stats';
-import { barChartSvg } from './plot';
 import type { ReplicaBehaviour, ReplicaCounts } from './replica';
 
 const METHOD = '/bench.v1.Hedge/Get';
@@ -230,18 +228,9 @@ async function main(): Promise<void> {
   try {
     const stragglers = await scenario('stragglers', replicas, seconds, rate, log);
     const outage = await scenario('outage', replicas, Math.max(5, seconds / 2), rate, log);
-    const svg = barChartSvg(
-      'Stragglers (2 % of calls 10× slower) and a 300 ms stall: latency of successful calls',
-      ['p50', 'p99', 'p99.9'],
-      stragglers.map((r) => ({ label: r.variant.label, values: [r.p50, r.p99, r.p999] })),
-      'ms',
-    );
-    const svgPath = path.join(REPO_ROOT, 'docs', 'benchmarks', 'hedging.svg');
-    writeFileSync(svgPath, svg);
     console.log(`\n### Machine\n\n${machineBlock(`npx tsx bench/hedging/main.ts --seconds ${seconds} --rate ${rate} --service-ms ${serviceMs}`, false, started)}\n`);
     console.log(`### Stragglers (${seconds} s at ${rate} calls/s)\n\n${table(stragglers, stragglers[0])}\n`);
     console.log(`### Outage (black hole, 200 ms deadline)\n\n${table(outage, outage[0])}\n`);
-    log(`plot written to ${path.relative(REPO_ROOT, svgPath)}`);
   } finally {
     for (const r of replicas) r.child.send({ type: 'exit' });
   }
