@@ -1,17 +1,14 @@
-import { Metadata, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { encodeRichStatus, retryInfoDetail, STATUS_DETAILS_KEY } from '../../src/details/codec';
-import { decideRetry, type FailedAttempt, type RetryContext } from '../../src/retry/decide';
+import { decideRetry, type FailedAttempt } from '../../src/retry/decide';
 import { PUSHBACK_KEY, readPushback } from '../../src/retry/pushback';
 import { localFailureStatus } from '../../src/status/local-failure';
 import { seededRandom } from '../../src/testing/random';
 import { createStatusTable, defaultStatusTable } from '../../src/status/table';
+import { failedAttempt, metadataOf, retryContext } from '../helpers/retry-decisions';
 
-const md = (entries: Record<string, string | Buffer> = {}) => {
-  const m = new Metadata();
-  for (const [k, v] of Object.entries(entries)) m.set(k, v);
-  return m;
-};
+const md = metadataOf;
 const retryInfo = (ms: number) => md({ [STATUS_DETAILS_KEY]: encodeRichStatus(status.UNAVAILABLE, 'x', [retryInfoDetail(ms)]) });
 
 describe('readPushback', () => {
@@ -43,28 +40,9 @@ describe('readPushback', () => {
   });
 });
 
-/** By default a status the server sent itself (a Trailers-Only response carries content-type). */
-const attempt = (code: number, over: Partial<FailedAttempt> = {}): FailedAttempt => ({
-  code,
-  metadata: md({ 'content-type': 'application/grpc' }),
-  attempts: 1,
-  committed: false,
-  sent: true,
-  attemptTimedOut: false,
-  ...over,
-});
+const attempt = failedAttempt;
 const METHOD = '/test.v1.EchoService/Unary';
-const ctx = (over: Partial<RetryContext> = {}): RetryContext => ({
-  method: METHOD,
-  idempotent: false,
-  table: defaultStatusTable,
-  maxAttempts: 3,
-  maxPushbackMs: 30_000,
-  now: 1_000,
-  deadline: Infinity,
-  backoffMs: () => 40,
-  ...over,
-});
+const ctx = retryContext;
 
 describe('decideRetry', () => {
   it('UNAVAILABLE sent by the server is retried even for non-idempotent methods', () => {
