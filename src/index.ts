@@ -61,6 +61,16 @@ export {
   type FallbackOptions,
   type FallbackReason,
 } from './breaker';
+export {
+  overloadServerInterceptor,
+  type AdaptiveTuning,
+  type CriticalityShares,
+  type LimitSetting,
+  type MethodOverloadOptions,
+  type OverloadOptions,
+} from './overload';
+export { throttleClientInterceptor, type ThrottleInterceptor, type ThrottleOptions, type ThrottleRegistry } from './throttle';
+export { criticalityClientInterceptor, CRITICALITY_HEADER, type Criticality, type CriticalityOptions } from './criticality';
 export * from './errors';
 
 // The status table.

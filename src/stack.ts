@@ -4,6 +4,8 @@ import type { BreakerRegistry } from './breaker/registry';
 import { fallbackClientInterceptor } from './breaker/fallback-interceptor';
 import type { FallbackMap } from './breaker/fallback-options';
 import { callContextServerInterceptor } from './context/server-interceptor';
+import { criticalityClientInterceptor } from './criticality/client-interceptor';
+import { criticalityResolver, type CriticalityOptions } from './criticality/options';
 import { deadlineClientInterceptor, type DeadlineClientOptions } from './deadline/client-interceptor';
 import { deadlineServerInterceptor, type DeadlineServerOptions } from './deadline/server-interceptor';
 import { errorTranslationServerInterceptor } from './errors/server-interceptor';
@@ -12,6 +14,8 @@ import type { HedgingOptions } from './hedging/options';
 import type { ErrorTranslationOptions } from './errors/options';
 import type { ErrorLogger } from './errors/logger';
 import { objectOption } from './internal/validate';
+import { overloadServerInterceptor } from './overload/server-interceptor';
+import type { OverloadOptions } from './overload/options';
 import { retryClientInterceptor } from './retry/interceptor';
 import type { RetryOptions } from './retry/options';
 import type { ServiceSource } from './internal/services';
@@ -21,6 +25,8 @@ import { observeHandler, type ObserveOptions } from './telemetry/observe';
 import { callObserverServerInterceptor } from './telemetry/server-observer';
 import { resolveTraceOptions, type TraceOptions } from './trace/options';
 import { traceClientInterceptor } from './trace/client-interceptor';
+import { throttleClientInterceptor } from './throttle/client-interceptor';
+import type { ThrottleOptions } from './throttle/options';
 
 /** Options every concern reads from the stack, not from its own section. */
 type Shared = 'onEvent' | 'statusTable' | 'service';
@@ -51,6 +57,13 @@ export interface ClientStackOptions extends ObserveOptions {
   readonly breaker?: Omit<BreakerOptions, Shared | 'target'> | false;
   /** Fallbacks keyed by method path, used when the breaker is open or a call fails with a server fault. */
   readonly fallback?: FallbackMap;
+  /**
+   * How calls are marked critical, default or sheddable (per method, or for the whole stack);
+   * `false` sends no mark, not even one inherited from the call being served.
+   */
+  readonly criticality?: CriticalityOptions | false;
+  /** Adaptive throttling per target (off unless given): calls refused locally while the target rejects too much. */
+  readonly throttle?: Omit<ThrottleOptions, Shared | 'target'> | false;
 }
 
 /** The client interceptors, plus what a long-lived client needs to manage them. */
@@ -75,10 +88,28 @@ export interface ServerStackOptions extends ObserveOptions {
   readonly errors?: Omit<ErrorTranslationOptions, Shared | 'traceIdHeader'> | false;
   /** The status table (its `exposable` flags decide which chosen codes are kept). */
   readonly statusTable?: StatusTable | StatusTableOptions;
+  /** Overload protection (off unless given): a concurrency limit, adaptive by default, shared out by criticality. */
+  readonly overload?: Omit<OverloadOptions, Shared> | false;
 }
 
-const CLIENT_KEYS = ['target', 'service', 'statusTable', 'trace', 'deadline', 'retry', 'hedging', 'breaker', 'fallback', 'onEvent', 'metrics', 'logger', 'logs'];
-const SERVER_KEYS = ['service', 'trace', 'deadline', 'errors', 'statusTable', 'onEvent', 'metrics', 'logger', 'logs'];
+const CLIENT_KEYS = [
+  'target',
+  'service',
+  'statusTable',
+  'trace',
+  'deadline',
+  'retry',
+  'hedging',
+  'breaker',
+  'fallback',
+  'criticality',
+  'throttle',
+  'onEvent',
+  'metrics',
+  'logger',
+  'logs',
+];
+const SERVER_KEYS = ['service', 'trace', 'deadline', 'overload', 'errors', 'statusTable', 'onEvent', 'metrics', 'logger', 'logs'];
 
 /** A concern's section of the stack options: an object, `false` (the concern is off) or undefined (defaults). */
 function section<T extends object>(owner: string, name: string, value: T | false | undefined): T | undefined {
@@ -90,9 +121,10 @@ function section<T extends object>(owner: string, name: string, value: T | false
 }
 
 /**
- * The client stack, outermost first: trace → (call observer) → fallback → deadline → (hedging) →
- * retry → breaker → (attempt observer). Observers are present only when events, metrics or logs
- * are asked for; fallback only when fallbacks are given; hedging only when asked for.
+ * The client stack, outermost first: trace → criticality → (call observer) → fallback → deadline →
+ * (hedging) → retry → (throttle) → breaker → (attempt observer). Observers are present only when
+ * events, metrics or logs are asked for; fallback only when fallbacks are given; hedging and
+ * throttle only when asked for.
  */
 export function clientInterceptors(options: ClientStackOptions = {}): ClientStack {
   const o = objectOption<ClientStackOptions>('clientInterceptors options', options, CLIENT_KEYS);
@@ -104,8 +136,11 @@ export function clientInterceptors(options: ClientStackOptions = {}): ClientStac
   const retry = section<Omit<RetryOptions, Shared | 'target'>>(owner, 'retry', o.retry);
   const breakerOptions = section<Omit<BreakerOptions, Shared | 'target'>>(owner, 'breaker', o.breaker);
   const hedging = o.hedging === undefined ? undefined : section<Omit<HedgingOptions, Shared>>(owner, 'hedging', o.hedging);
+  const throttle = o.throttle === undefined ? undefined : section<Omit<ThrottleOptions, Shared | 'target'>>(owner, 'throttle', o.throttle);
+  const criticality = o.criticality === false ? undefined : criticalityResolver(o.criticality);
 
   const list: grpc.Interceptor[] = [traceClientInterceptor(o.trace)];
+  if (criticality) list.push(criticalityClientInterceptor(criticality));
   if (onEvent) list.push(callObserverClientInterceptor(onEvent, target));
   // Outside deadline and retry: it answers the final outcome, a call failed for lack of time included.
   if (o.fallback !== undefined) {
@@ -118,6 +153,8 @@ export function clientInterceptors(options: ClientStackOptions = {}): ClientStac
     list.push(hedgingClientInterceptor({ ...hedging, ...rules, onEvent }));
   }
   if (retrying) list.push(retrying);
+  // Below retry (every attempt is a request), above the breaker (what it refuses never reached the target).
+  if (throttle) list.push(throttleClientInterceptor({ ...throttle, target, onEvent }, criticality));
   const breaker = breakerOptions ? breakerClientInterceptor({ ...breakerOptions, target, statusTable, onEvent }) : undefined;
   if (breaker) list.push(breaker);
   if (onEvent) list.push(attemptObserverClientInterceptor(onEvent, target));
@@ -130,7 +167,7 @@ export function clientInterceptors(options: ClientStackOptions = {}): ClientStac
 
 /**
  * The server stack, outermost first: call context + trace → (call observer) → deadline shedding →
- * error translation. Register `wrapService` handlers (or callback handlers) with it.
+ * (overload protection) → error translation. Register `wrapService` handlers (or callback handlers) with it.
  */
 export function serverInterceptors(options: ServerStackOptions = {}): grpc.ServerInterceptor[] {
   const o = objectOption<ServerStackOptions>('serverInterceptors options', options, SERVER_KEYS);
@@ -143,6 +180,8 @@ export function serverInterceptors(options: ServerStackOptions = {}): grpc.Serve
   const list: grpc.ServerInterceptor[] = [callContextServerInterceptor(o.trace)];
   if (onEvent) list.push(callObserverServerInterceptor(onEvent));
   if (deadline) list.push(deadlineServerInterceptor({ ...deadline, service: o.service, onEvent }));
+  const overload = o.overload === undefined ? undefined : section<Omit<OverloadOptions, Shared>>(owner, 'overload', o.overload);
+  if (overload) list.push(overloadServerInterceptor({ ...overload, onEvent }));
   if (errors) {
     list.push(
       errorTranslationServerInterceptor({

@@ -6,7 +6,7 @@ import type { EventHandler } from '../telemetry/events';
 import { KEY_OPTION_KEYS, resolveKeyOptions, type BreakerKeyOptions, type ResolvedKeyOptions } from './options';
 
 /** Why a call failed when its fallback ran. */
-export type FallbackReason = 'breaker-open' | 'deadline' | 'server-fault';
+export type FallbackReason = 'breaker-open' | 'deadline' | 'throttled' | 'server-fault';
 
 export interface FallbackContext {
   /** Full method path (`/pkg.Service/Method`). */
@@ -14,7 +14,7 @@ export interface FallbackContext {
   /** The breaker key of the call (same naming as the breaker interceptor). */
   readonly key: string;
   readonly target: string;
-  /** `breaker-open`: refused locally by its breaker; `deadline`: not sent for lack of time; `server-fault`: failed with a code the status table counts as a server fault. */
+  /** `breaker-open`: refused locally by its breaker; `deadline`: not sent for lack of time; `throttled`: refused locally by adaptive throttling; `server-fault`: failed with a code the status table counts as a server fault. */
   readonly reason: FallbackReason;
   /** The metadata the call was sent with. */
   readonly requestMetadata: Metadata;

@@ -1,3 +1,5 @@
+import type { Criticality } from '../criticality/criticality';
+
 /** What a handler (and everything it awaits) knows about the call it serves. */
 export interface CallContext {
   /** The trace id: 32 lowercase hex characters. */
@@ -15,6 +17,11 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** True once the response has been sent or the call was cancelled: no more work is wanted. */
   readonly finished: boolean;
+  /**
+   * The criticality the caller marked the call with (`x-resilience-criticality`), if any; outgoing
+   * calls made while serving it carry it on unless they set their own.
+   */
+  readonly criticality?: Criticality;
 }
 
 /** Why a context was cancelled. */

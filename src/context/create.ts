@@ -1,3 +1,5 @@
+import { CRITICALITIES, type Criticality } from '../criticality/criticality';
+import { enumOption } from '../internal/validate';
 import { ServerCallState } from './server-call-state';
 import type { CallContext } from './call-context';
 import { newTraceId, isValidTraceId } from '../trace/ids';
@@ -11,6 +13,8 @@ export interface CallContextInit {
   readonly deadline?: number | Date;
   /** Relative deadline in milliseconds from now. */
   readonly timeoutMs?: number;
+  /** The criticality outgoing calls made in this context carry (e.g. `'sheddable'` for batch work). */
+  readonly criticality?: Criticality;
 }
 
 /**
@@ -27,5 +31,7 @@ export function createCallContext(init: CallContextInit = {}): CallContext {
   let deadline = init.deadline instanceof Date ? init.deadline.getTime() : (init.deadline ?? Infinity);
   if (init.timeoutMs !== undefined) deadline = Math.min(deadline, Date.now() + init.timeoutMs);
   if (Number.isNaN(deadline)) throw new TypeError('createCallContext: deadline is not a valid time');
-  return new ServerCallState(init.traceId ?? newTraceId(), 0, init.method ?? '', deadline);
+  const criticality =
+    init.criticality === undefined ? undefined : enumOption('createCallContext: criticality', init.criticality, 'default', CRITICALITIES);
+  return new ServerCallState(init.traceId ?? newTraceId(), 0, init.method ?? '', deadline, Date.now, criticality);
 }

@@ -51,8 +51,8 @@ export function runOutsideCallContext<T>(fn: () => T): T {
 }
 
 /**
- * Runs `fn` (e.g. background work that must outlive the request) keeping the trace id but
- * dropping the deadline and cancellation of the current call.
+ * Runs `fn` (e.g. background work that must outlive the request) keeping the trace id (and
+ * criticality) but dropping the deadline and cancellation of the current call.
  */
 export function runDetached<T>(fn: () => T): T {
   const ctx = callContextStorage.getStore();
@@ -69,10 +69,12 @@ class DetachedContext implements CancellableContext {
   readonly deadline = Infinity;
   readonly signal = NEVER_ABORTS;
   readonly finished = false;
+  readonly criticality: CallContext['criticality'];
   constructor(from: CallContext) {
     this.traceId = from.traceId;
     this.traceFlags = from.traceFlags;
     this.method = from.method;
+    this.criticality = from.criticality;
   }
   onCancel(): undefined {
     return undefined;

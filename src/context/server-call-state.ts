@@ -1,3 +1,5 @@
+import type { Metadata } from '@grpc/grpc-js';
+import { criticalityOf, type Criticality } from '../criticality/criticality';
 import type { CancelReason } from './call-context';
 import type { CancellableContext, Unsubscribe } from './scope';
 import { MAX_TIMER_MS } from '../internal/time';
@@ -21,7 +23,14 @@ export class ServerCallState implements CancellableContext {
     readonly method: string,
     readonly deadline: number,
     private readonly now: () => number = Date.now,
+    /** The criticality, or the incoming headers to read it from when someone asks. */
+    private readonly marked?: Criticality | Metadata,
   ) {}
+
+  get criticality(): Criticality | undefined {
+    const marked = this.marked;
+    return marked === undefined || typeof marked === 'string' ? marked : criticalityOf(marked);
+  }
 
   get finished(): boolean {
     return this.done;

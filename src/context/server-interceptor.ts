@@ -37,7 +37,7 @@ class ContextCall extends ForwardingServerCall {
 
   override onReceiveMetadata(metadata: grpc.Metadata): void {
     const trace = readIncomingTrace(metadata, this.options);
-    const state = new ServerCallState(trace.traceId, trace.traceFlags, this.method, deadlineOrInfinity(this.inner.getDeadline()));
+    const state = new ServerCallState(trace.traceId, trace.traceFlags, this.method, deadlineOrInfinity(this.inner.getDeadline()), Date.now, metadata);
     this.state = state;
     this.echo = trace.assigned || this.options.alwaysEcho;
     callContextStorage.run(state, deliverMetadata, this, metadata);

@@ -1,8 +1,9 @@
 import type { CallOptions } from '@grpc/grpc-js';
+import { CRITICALITIES, type Criticality } from '../criticality/criticality';
 import { validateDeadlineOverrides, type DeadlineOverrides } from '../deadline/policy';
 import { validateHedgingOverrides, type HedgingOverrides, type ResolvedHedgingPolicy } from '../hedging/policy';
 import { validateRetryOverrides, type RetryOverrides } from '../retry/policy';
-import { objectOption } from '../internal/validate';
+import { enumOption, objectOption } from '../internal/validate';
 
 /**
  * Per-call settings travel inside the grpc-js call options under this key. grpc-js copies every
@@ -23,6 +24,8 @@ export interface ResilienceCallOptions {
   readonly retry?: RetryOverrides | false;
   /** Hedging rules for this call (see `HedgingPolicy`), or false: this call is not hedged. */
   readonly hedging?: HedgingOverrides | false;
+  /** How much this call matters when its server is overloaded (sent as `x-resilience-criticality`). */
+  readonly criticality?: Criticality;
 }
 
 /** The settings as stored in the call options: validated, defaults filled in. */
@@ -31,7 +34,7 @@ interface StoredSettings extends Omit<ResilienceCallOptions, 'hedging'> {
 }
 
 /** The concerns `withResilience` accepts (add yours when you add its entry above). */
-const CONCERNS: readonly (keyof ResilienceCallOptions)[] = ['deadline', 'retry', 'hedging'];
+const CONCERNS: readonly (keyof ResilienceCallOptions)[] = ['deadline', 'retry', 'hedging', 'criticality'];
 
 type WithSettings = CallOptions & { readonly [RESILIENCE_CALL_OPTIONS]?: StoredSettings };
 
@@ -61,6 +64,9 @@ export function withResilience(callOptions: CallOptions | undefined, settings: R
   } else if (settings.hedging !== undefined) {
     const earlier = previous?.hedging === false ? undefined : previous?.hedging;
     merged.hedging = { ...earlier, ...validateHedgingOverrides('withResilience: hedging', settings.hedging) };
+  }
+  if (settings.criticality !== undefined) {
+    merged.criticality = enumOption('withResilience: criticality', settings.criticality, 'default', CRITICALITIES);
   }
   const out: WithSettings = { ...callOptions, [RESILIENCE_CALL_OPTIONS]: Object.freeze(merged) };
   return out;

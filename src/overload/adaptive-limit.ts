@@ -1,22 +1,12 @@
-import type { ConcurrencyLimit, LimitUpdate } from './limit';
-import { SampleWindow } from './sample-window';
+import { WindowedLimit, type LimitUpdate, type WindowSettings } from './limit';
 
-export interface AdaptiveLimitSettings {
+export interface AdaptiveLimitSettings extends WindowSettings {
   readonly initialLimit: number;
   readonly minLimit: number;
   readonly maxLimit: number;
   /** Latency up to `tolerance` × the baseline counts as no congestion. */
   readonly tolerance: number;
-  /** The shortest adaptation window. */
-  readonly windowMs: number;
-  /** The event loop's mean delay since the last call (ms); read once per window. */
-  readonly loopDelayMs: () => number;
 }
-
-/** Calls a window needs before it can change the limit; it stays open until it has them. */
-export const MIN_SAMPLES = 10;
-/** A window this many times longer than `windowMs` that still lacks samples is dropped. */
-const STALE_WINDOWS = 20;
 /** Share of a window's calls that may end by their deadline before the limit backs off. */
 const TIMEOUT_SHARE = 0.1;
 /** The limit's step back when too many calls time out. */
@@ -38,61 +28,45 @@ const BASELINE_UP = 0.1;
  *   the latencies say: a steady timeout is a constant latency, which a ratio would not see.
  *
  * The baseline is never re-measured by forcing concurrency down (that rejects calls), and it
- * cannot ratchet up under sustained load: it follows a lower latency at once, and a higher one
- * slowly and only from windows that cannot hide our own queueing: the event loop kept up (Node's
- * own queue) and the limit never bound, or it is at its floor already. Under saturation the limit
- * binds in every window, so the baseline holds.
+ * cannot ratchet up under load: it follows a lower latency at once, and a higher one slowly and
+ * only from windows that cannot hide queueing of ours: the event loop kept up (Node's own queue)
+ * and either the load was light (half the limit unused, latency within tolerance) or the limit is
+ * at its floor (the least concurrency allowed: what is still slow there is a dependency that got
+ * slower for good). A latency that jumps past the tolerance at light load therefore first pulls
+ * the limit down; if it does not improve at the floor, the baseline learns it there.
  */
-export class AdaptiveLimit implements ConcurrencyLimit {
+export class AdaptiveLimit extends WindowedLimit {
   private limit: number;
   private baseline = 0;
-  private readonly window: SampleWindow;
   current: number;
 
   constructor(
     private readonly settings: AdaptiveLimitSettings,
     now: number,
   ) {
+    super(settings, now);
     this.limit = settings.initialLimit;
     this.current = Math.floor(this.limit);
-    this.window = new SampleWindow(now);
   }
 
-  admitted(inFlight: number): void {
-    if (inFlight > this.window.maxInFlight) this.window.maxInFlight = inFlight;
-  }
-
-  ended(latencyMs: number, timedOut: boolean, inFlight: number, now: number): LimitUpdate | undefined {
-    const window = this.window;
-    window.add(latencyMs, timedOut);
-    const age = now - window.start;
-    if (age < this.settings.windowMs) return undefined;
-    if (window.count < MIN_SAMPLES) {
-      if (age > this.settings.windowMs * STALE_WINDOWS) window.reset(now, inFlight);
-      return undefined;
-    }
-    const update = this.adapt();
-    window.reset(now, inFlight);
-    return update;
-  }
-
-  private adapt(): LimitUpdate {
+  protected judge(latencyMs: number, loopDelayMs: number): LimitUpdate {
     const { minLimit, maxLimit, tolerance } = this.settings;
     const window = this.window;
-    const loopDelayMs = Math.max(0, this.settings.loopDelayMs());
-    const latencyMs = window.median() + loopDelayMs;
     const previous = this.limit;
     const previousCurrent = this.current;
     const baseline = this.baseline === 0 ? latencyMs : this.baseline;
 
     if (latencyMs < baseline) {
       this.baseline = baseline + (latencyMs - baseline) * BASELINE_DOWN;
+    } else if (loopDelayMs <= (tolerance - 1) * baseline) {
+      // A higher latency becomes the new normal only where our own queueing cannot explain it:
+      // light load within the tolerated band, or the limit at its floor (the least concurrency
+      // we allow: what is still slow there is not us). The event loop must have kept up either way.
+      const light = window.maxInFlight <= this.current / 2 && latencyMs <= tolerance * baseline;
+      const floor = previous <= minLimit;
+      this.baseline = light || floor ? baseline + (latencyMs - baseline) * BASELINE_UP : baseline;
     } else {
-      // A higher latency is the new normal only if our own queueing cannot explain it: the event
-      // loop kept up, and the limit never bound (or is already at its floor).
-      const loopKeptUp = loopDelayMs <= (tolerance - 1) * baseline;
-      const unbound = window.maxInFlight < this.current || previous <= minLimit;
-      this.baseline = loopKeptUp && unbound ? baseline + (latencyMs - baseline) * BASELINE_UP : baseline;
+      this.baseline = baseline;
     }
 
     const gradient = latencyMs <= 0 ? 1 : Math.max(MIN_GRADIENT, Math.min(1, (tolerance * this.baseline) / latencyMs));

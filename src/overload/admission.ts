@@ -10,8 +10,9 @@ export const DEFAULT_SHARES: CriticalityShares = Object.freeze({ default: 0.9, s
 
 /**
  * The most calls in flight, per criticality, below which a call is admitted: sheddable calls are
- * refused first (from half the limit by default), critical calls last (at the limit). Each share
- * admits at least one call, so an idle server serves every criticality.
+ * refused first (from half the limit by default), critical calls last (at the limit). Shares are
+ * rounded to whole calls (a limit of 2 admits 2 default calls, not 1) and admit at least one call,
+ * so an idle server serves every criticality.
  */
 export class AdmissionThresholds {
   critical = 1;
@@ -26,8 +27,8 @@ export class AdmissionThresholds {
     if (limit === this.limit) return;
     this.limit = limit;
     this.critical = Math.max(1, limit);
-    this.default = Math.max(1, Math.floor(limit * this.shares.default));
-    this.sheddable = Math.max(1, Math.floor(limit * this.shares.sheddable));
+    this.default = Math.max(1, Math.round(limit * this.shares.default));
+    this.sheddable = Math.max(1, Math.round(limit * this.shares.sheddable));
   }
 
   /** Whether a call of `criticality` may start with `inFlight` calls already running. */

@@ -1,12 +1,14 @@
-/** What a limit reports when it changes its mind (once per adaptation window at most). */
+import { SampleWindow } from './sample-window';
+
+/** What a limit reports at the end of each window: what it measured, and where it now stands. */
 export interface LimitUpdate {
   /** The limit after the window, and before (whole calls). */
   readonly limit: number;
   readonly previous: number;
   /** The window's median latency plus the event loop's delay: what callers waited. */
   readonly latencyMs: number;
-  /** The no-load latency the limit compares against. */
-  readonly baselineMs: number;
+  /** The no-load latency an adaptive limit compares against (absent for a fixed limit). */
+  readonly baselineMs?: number;
   /** The event loop's mean delay over the window (time calls waited before we saw them). */
   readonly loopDelayMs: number;
   /** Calls that ended in the window, and how many of those by their deadline. */
@@ -29,13 +31,70 @@ export interface ConcurrencyLimit {
   ended(latencyMs: number, timedOut: boolean, inFlight: number, now: number): LimitUpdate | undefined;
 }
 
-/** A limit that never moves. */
-export class FixedLimit implements ConcurrencyLimit {
-  constructor(readonly current: number) {}
+export interface WindowSettings {
+  /** The shortest window. */
+  readonly windowMs: number;
+  /** The event loop's mean delay since the last reading (ms); read once per window. */
+  readonly loopDelayMs: () => number;
+}
 
-  admitted(): void {}
+/** Calls a window needs before it closes; it stays open until it has them. */
+export const MIN_SAMPLES = 10;
+/** A window this many times longer than `windowMs` that still lacks samples is dropped. */
+const STALE_WINDOWS = 20;
 
-  ended(): undefined {
-    return undefined;
+/**
+ * Collects the calls that end into windows of at least `windowMs` and `MIN_SAMPLES` calls, and
+ * lets the subclass judge each closed window. Recording a call is a few array writes; the work
+ * happens once per window, on the call that closes it (no timer).
+ */
+export abstract class WindowedLimit implements ConcurrencyLimit {
+  protected readonly window: SampleWindow;
+  abstract readonly current: number;
+
+  constructor(
+    private readonly windowSettings: WindowSettings,
+    now: number,
+  ) {
+    this.window = new SampleWindow(now);
+  }
+
+  admitted(inFlight: number): void {
+    if (inFlight > this.window.maxInFlight) this.window.maxInFlight = inFlight;
+  }
+
+  ended(latencyMs: number, timedOut: boolean, inFlight: number, now: number): LimitUpdate | undefined {
+    const window = this.window;
+    window.add(latencyMs, timedOut);
+    const age = now - window.start;
+    if (age < this.windowSettings.windowMs) return undefined;
+    if (window.count < MIN_SAMPLES) {
+      if (age > this.windowSettings.windowMs * STALE_WINDOWS) window.reset(now, inFlight);
+      return undefined;
+    }
+    const loopDelayMs = Math.max(0, this.windowSettings.loopDelayMs());
+    const update = this.judge(window.median() + loopDelayMs, loopDelayMs);
+    window.reset(now, inFlight);
+    return update;
+  }
+
+  /** Judges the closed window: `latencyMs` is its median latency plus `loopDelayMs`. */
+  protected abstract judge(latencyMs: number, loopDelayMs: number): LimitUpdate;
+}
+
+/** A limit that never moves; its windows are measured for observability only. */
+export class FixedLimit extends WindowedLimit {
+  constructor(
+    readonly current: number,
+    settings: WindowSettings,
+    now: number,
+  ) {
+    super(settings, now);
+  }
+
+  protected judge(latencyMs: number, loopDelayMs: number): LimitUpdate {
+    const w = this.window;
+    const limit = this.current;
+    return { limit, previous: limit, latencyMs, loopDelayMs, samples: w.count, timeouts: w.timeouts, maxInFlight: w.maxInFlight };
   }
 }

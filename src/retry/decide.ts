@@ -57,6 +57,8 @@ export function decideRetry(attempt: FailedAttempt, ctx: RetryContext): RetryDec
   // An open breaker answers without sending: retrying now would only be rejected again.
   if (local === 'breaker-open') return giveUp('breaker-open');
   if (local === 'deadline') return giveUp('deadline');
+  // Throttling refused it because the target is overloaded: a retry would add to the overload.
+  if (local === 'throttled') return giveUp('throttled');
 
   const rule = ctx.table.classify(attempt.code, ctx.method);
   if (rule.retry === 'never') return giveUp('not-retryable');

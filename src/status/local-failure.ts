@@ -16,7 +16,9 @@ export type LocalFailureKind =
   /** The circuit breaker for the target/method is open (or probing). */
   | 'breaker-open'
   /** Not enough time was left before the deadline to send the call. */
-  | 'deadline';
+  | 'deadline'
+  /** Adaptive throttling refused the call: its target has been rejecting more than it accepts. */
+  | 'throttled';
 
 /**
  * Builds the status of a call failed locally: `code` and `details` for the caller, the marker,

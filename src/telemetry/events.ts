@@ -1,3 +1,6 @@
+import type { Criticality } from '../criticality/criticality';
+import type { LimitUpdate } from '../overload/limit';
+
 /** Where an event was raised. */
 export type Side = 'client' | 'server';
 
@@ -75,6 +78,7 @@ export type GiveUpReason =
   | 'budget'
   | 'pushback-stop'
   | 'breaker-open'
+  | 'throttled'
   | 'committed';
 
 /** A failed call will not be retried (or hedged) further. */
@@ -132,8 +136,8 @@ export interface FallbackEvent {
   readonly code: number;
   /** Whether the fallback produced a response (false: it threw or declined, the original error stands). */
   readonly succeeded: boolean;
-  /** Why the call failed: its breaker refused it, no time was left to send it, or a server fault. */
-  readonly reason?: 'breaker-open' | 'deadline' | 'server-fault';
+  /** Why the call failed: its breaker or throttling refused it, no time was left to send it, or a server fault. */
+  readonly reason?: 'breaker-open' | 'deadline' | 'throttled' | 'server-fault';
   /** What the fallback threw or rejected with, when it did. */
   readonly error?: unknown;
 }
@@ -161,6 +165,52 @@ export interface ErrorTranslatedEvent {
   readonly toCode: number;
 }
 
+/** An incoming call was refused before its handler ran: a concurrency limit was reached for its criticality. */
+export interface OverloadRejectEvent {
+  readonly type: 'overload-reject';
+  readonly method: string;
+  readonly criticality: Criticality;
+  /** The limit that refused it: the server's (`'server'`) or its method's own (the method path). */
+  readonly scope: string;
+  readonly limit: number;
+  readonly inFlight: number;
+  /** The wait the caller was told. */
+  readonly retryAfterMs: number;
+  readonly traceId?: string;
+}
+
+/** A concurrency limit closed a window: what it measured and where it stands (at most one event per window). */
+export interface OverloadLimitEvent extends LimitUpdate {
+  readonly type: 'overload-limit';
+  /** `'server'`, or the method path of a per-method limit. */
+  readonly scope: string;
+  /** Calls in flight when the window closed. */
+  readonly inFlight: number;
+}
+
+/** A client call was refused locally by adaptive throttling: its target rejects too much. */
+export interface ThrottleRejectEvent {
+  readonly type: 'throttle-reject';
+  readonly method: string;
+  readonly target: string;
+  readonly criticality: Criticality;
+  /** The probability the call was refused with. */
+  readonly probability: number;
+  readonly traceId?: string;
+}
+
+/** The throttling probability of a target (per criticality) moved by a point or more, or to or from 0. */
+export interface ThrottleProbabilityEvent {
+  readonly type: 'throttle-probability';
+  readonly target: string;
+  readonly criticality: Criticality;
+  readonly probability: number;
+  readonly previous: number;
+  /** Requests and accepts in the sliding window. */
+  readonly requests: number;
+  readonly accepts: number;
+}
+
 /** Every event the stack raises. */
 export type ResilienceEvent =
   | CallEndEvent
@@ -174,7 +224,11 @@ export type ResilienceEvent =
   | BreakerRejectEvent
   | FallbackEvent
   | DeadlineEvent
-  | ErrorTranslatedEvent;
+  | ErrorTranslatedEvent
+  | OverloadRejectEvent
+  | OverloadLimitEvent
+  | ThrottleRejectEvent
+  | ThrottleProbabilityEvent;
 
 export type ResilienceEventType = ResilienceEvent['type'];
 

@@ -67,6 +67,8 @@ function resolveLevels(name: string, side: Side, overrides: LogOptions['clientLe
   return levels;
 }
 
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
 /** Turns events into structured log lines. A logger that throws never changes a call's outcome. */
 export function createLogHandler(logger: Logger, options: LogOptions = {}): EventHandler {
   if (typeof logger !== 'function' && (logger === null || typeof logger !== 'object' || typeof logger.error !== 'function')) {
@@ -120,6 +122,27 @@ export function createLogHandler(logger: Logger, options: LogOptions = {}): Even
         break;
       case 'deadline-shed':
         write('info', { event: event.type, side: 'server', trace_id: event.traceId, method: event.method, remaining_ms: event.remainingMs }, `${event.method} rejected on arrival: no time left before the deadline`);
+        break;
+      case 'overload-reject':
+        // One line per refused call would flood the logs exactly when the server is busiest: debug.
+        write('debug', { event: event.type, side: 'server', trace_id: event.traceId, method: event.method, criticality: event.criticality, scope: event.scope, limit: event.limit, in_flight: event.inFlight, retry_after_ms: event.retryAfterMs },
+          `${event.method} refused: ${event.scope === 'server' ? 'server' : 'method'} at its concurrency limit for ${event.criticality} calls (${event.inFlight} in flight, limit ${event.limit})`);
+        break;
+      case 'overload-limit':
+        if (event.limit !== event.previous) {
+          write(event.limit < event.previous && event.limit < event.maxInFlight ? 'info' : 'debug', { event: event.type, side: 'server', scope: event.scope, limit: event.limit, previous: event.previous, in_flight: event.inFlight, latency_ms: round3(event.latencyMs), baseline_ms: event.baselineMs === undefined ? undefined : round3(event.baselineMs), loop_delay_ms: round3(event.loopDelayMs), timeouts: event.timeouts },
+            `concurrency limit (${event.scope}) ${event.previous} → ${event.limit}: callers waited ${round3(event.latencyMs)} ms`);
+        }
+        break;
+      case 'throttle-reject':
+        write('debug', { event: event.type, side: 'client', trace_id: event.traceId, method: event.method, target: event.target, criticality: event.criticality, probability: event.probability },
+          `${event.method} throttled: ${event.target} rejects too much (p=${event.probability.toFixed(2)})`);
+        break;
+      case 'throttle-probability':
+        write(event.previous === 0 ? 'warn' : event.probability === 0 ? 'info' : 'debug', { event: event.type, side: 'client', target: event.target, criticality: event.criticality, probability: event.probability, previous: event.previous, requests: event.requests, accepts: event.accepts },
+          event.probability === 0
+            ? `throttling of ${event.criticality} calls to ${event.target} stopped`
+            : `throttling ${event.criticality} calls to ${event.target}: p=${event.probability.toFixed(2)} (${event.accepts} of ${event.requests} accepted)`);
         break;
       case 'attempt-start':
       case 'attempt-end':

@@ -11,7 +11,14 @@ interface Histogram {
 interface Counter {
   add(value: number, attributes?: Attributes): void;
 }
+interface ObservableResult {
+  observe(value: number, attributes?: Attributes): void;
+}
+interface ObservableGauge {
+  addCallback(callback: (result: ObservableResult) => void): void;
+}
 interface Meter {
+  createObservableGauge(name: string, options?: { unit?: string; description?: string }): ObservableGauge;
   createHistogram(name: string, options?: { unit?: string; description?: string; advice?: { explicitBucketBoundaries?: number[] } }): Histogram;
   createCounter(name: string, options?: { unit?: string; description?: string }): Counter;
   createUpDownCounter(name: string, options?: { unit?: string; description?: string }): Counter;
@@ -44,6 +51,18 @@ function statusAttribute(code: number): string {
 }
 
 /**
+ * A gauge reporting the last value set per attribute set when the SDK collects. Its attribute
+ * sets are bounded by the callers (values from `BoundedValues`).
+ */
+function lastValueGauge(meter: Meter, name: string, options: { unit: string; description: string }): (value: number, attributes: Attributes) => void {
+  const values = new Map<string, { value: number; attributes: Attributes }>();
+  meter.createObservableGauge(name, options).addCallback((result) => {
+    for (const { value, attributes } of values.values()) result.observe(value, attributes);
+  });
+  return (value, attributes) => values.set(Object.values(attributes).join('\u0000'), { value, attributes });
+}
+
+/**
  * An event handler that records OpenTelemetry metrics. Returns undefined when
  * `@opentelemetry/api` is not installed and no meter provider is given: nothing is recorded.
  */
@@ -73,6 +92,26 @@ export function createMetricsHandler(options: MetricsOptions = {}): EventHandler
     failFast: meter.createCounter('grpc_resilience.deadline.fail_fast', { unit: '{call}', description: 'Client calls failed locally for lack of time, never sent.' }),
     shed: meter.createCounter('grpc_resilience.deadline.shed', { unit: '{call}', description: 'Incoming calls rejected on arrival for lack of time.' }),
     translated: meter.createCounter('grpc_resilience.server.errors_translated', { unit: '{error}', description: 'Server failures translated into safe public statuses.' }),
+    overloadRejections: meter.createCounter('grpc_resilience.overload.rejections', {
+      unit: '{call}',
+      description: 'Incoming calls refused before their handler ran because a concurrency limit was reached, by criticality.',
+    }),
+    overloadLimit: lastValueGauge(meter, 'grpc_resilience.overload.limit', {
+      unit: '{call}',
+      description: 'The concurrency limit of a server (or of one method), as of its last window.',
+    }),
+    overloadInFlight: lastValueGauge(meter, 'grpc_resilience.overload.in_flight', {
+      unit: '{call}',
+      description: 'Calls in flight under a concurrency limit, as of its last window.',
+    }),
+    throttleRejections: meter.createCounter('grpc_resilience.throttle.rejections', {
+      unit: '{call}',
+      description: 'Client calls refused locally by adaptive throttling, never sent.',
+    }),
+    throttleProbability: lastValueGauge(meter, 'grpc_resilience.throttle.probability', {
+      unit: '1',
+      description: 'The probability adaptive throttling refuses a call to a target, by criticality.',
+    }),
   };
   const attrs = (event: { method: string; target?: string }, extra?: Attributes): Attributes => ({
     'grpc.method': methods.get(event.method),
@@ -136,6 +175,25 @@ export function createMetricsHandler(options: MetricsOptions = {}): EventHandler
         break;
       case 'error-translated':
         i.translated.add(1, { 'grpc.method': methods.get(event.method), 'grpc.status': statusAttribute(event.toCode), 'grpc_resilience.error.kind': event.kind });
+        break;
+      case 'overload-reject':
+        i.overloadRejections.add(1, {
+          'grpc.method': methods.get(event.method),
+          'grpc_resilience.criticality': event.criticality,
+          'grpc_resilience.overload.scope': event.scope === 'server' ? 'server' : 'method',
+        });
+        break;
+      case 'overload-limit': {
+        const a = { 'grpc_resilience.overload.scope': event.scope === 'server' ? 'server' : methods.get(event.scope) };
+        i.overloadLimit(event.limit, a);
+        i.overloadInFlight(event.inFlight, a);
+        break;
+      }
+      case 'throttle-reject':
+        i.throttleRejections.add(1, attrs(event, { 'grpc_resilience.criticality': event.criticality }));
+        break;
+      case 'throttle-probability':
+        i.throttleProbability(event.probability, { 'grpc.target': targets.get(event.target), 'grpc_resilience.criticality': event.criticality });
         break;
       case 'retry':
       case 'hedge':

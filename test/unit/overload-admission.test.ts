@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdmissionThresholds, DEFAULT_SHARES } from '../../src/overload/admission';
 import { criticalityOf, parseCriticality } from '../../src/criticality/criticality';
-import { FixedLimit } from '../../src/overload/limit';
+import { FixedLimit, MIN_SAMPLES } from '../../src/overload/limit';
 import { Metadata } from '@grpc/grpc-js';
 
 describe('AdmissionThresholds', () => {
@@ -31,14 +31,19 @@ describe('AdmissionThresholds', () => {
     t.update(10);
     t.update(20);
     expect([t.sheddable, t.default, t.critical]).toEqual([10, 18, 20]);
+    t.update(3);
+    expect([t.sheddable, t.default, t.critical]).toEqual([2, 3, 3]); // rounded: 1.5 → 2, 2.7 → 3
   });
 });
 
 describe('FixedLimit', () => {
-  it('never moves', () => {
-    const limit = new FixedLimit(7);
-    limit.admitted();
-    expect(limit.ended()).toBeUndefined();
+  it('never moves, and reports what each window measured', () => {
+    const limit = new FixedLimit(7, { windowMs: 100, loopDelayMs: () => 3 }, 0);
+    limit.admitted(5);
+    const updates = [];
+    for (let i = 1; i <= MIN_SAMPLES; i++) updates.push(limit.ended(i, i === 1, 4, i * 10));
+    expect(updates.slice(0, -1).every((u) => u === undefined)).toBe(true);
+    expect(updates.at(-1)).toEqual({ limit: 7, previous: 7, latencyMs: 5.5 + 3, loopDelayMs: 3, samples: 10, timeouts: 1, maxInFlight: 5 });
     expect(limit.current).toBe(7);
   });
 });
