@@ -7,8 +7,8 @@ import * as stack from '../../src/index';
  * landed yet is skipped with a note, and included as soon as the export appears.
  */
 
-export type ClientPiece = 'trace' | 'deadline' | 'retry' | 'breaker';
-export type ServerPiece = 'context' | 'deadline' | 'errors';
+export type ClientPiece = 'trace' | 'criticality' | 'deadline' | 'retry' | 'throttle' | 'breaker';
+export type ServerPiece = 'context' | 'deadline' | 'overload' | 'errors';
 
 interface PieceRule {
   /** Exact export names tried first. */
@@ -19,6 +19,8 @@ interface PieceRule {
 
 const CLIENT_RULES: Record<ClientPiece, PieceRule> = {
   trace: { preferred: ['traceClientInterceptor'], prefixes: ['trace'] },
+  criticality: { preferred: ['criticalityClientInterceptor'], prefixes: ['criticality'] },
+  throttle: { preferred: ['throttleClientInterceptor'], prefixes: ['throttle'] },
   deadline: { preferred: ['deadlineClientInterceptor'], prefixes: ['deadline'] },
   retry: { preferred: ['retryClientInterceptor', 'retryInterceptor'], prefixes: ['retry'] },
   breaker: { preferred: ['breakerClientInterceptor', 'breakerInterceptor', 'circuitBreakerInterceptor'], prefixes: ['breaker', 'circuit'] },
@@ -27,6 +29,7 @@ const CLIENT_RULES: Record<ClientPiece, PieceRule> = {
 const SERVER_RULES: Record<ServerPiece, PieceRule> = {
   context: { preferred: ['callContextServerInterceptor', 'traceServerInterceptor'], prefixes: ['callcontext', 'context', 'trace'] },
   deadline: { preferred: ['deadlineServerInterceptor'], prefixes: ['deadline'] },
+  overload: { preferred: ['overloadServerInterceptor'], prefixes: ['overload'] },
   errors: {
     preferred: ['errorServerInterceptor', 'errorsServerInterceptor', 'errorTranslationServerInterceptor'],
     prefixes: ['error', 'safeerror'],

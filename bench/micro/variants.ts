@@ -51,6 +51,8 @@ export const MICRO_VARIANTS: readonly MicroVariant[] = [
   clientOne('deadline'),
   clientOne('retry'),
   clientOne('breaker'),
+  clientOne('criticality'),
+  clientOne('throttle'),
   { id: 'client-stack', label: 'clientInterceptors()', side: 'client', build: () => stackModule.clientInterceptors() },
   {
     id: 'client-stack-events',
@@ -58,11 +60,37 @@ export const MICRO_VARIANTS: readonly MicroVariant[] = [
     side: 'client',
     build: () => stackModule.clientInterceptors({ onEvent: ignoreEvent }),
   },
+  {
+    id: 'client-stack-throttle',
+    label: 'clientInterceptors({ throttle: {} })',
+    side: 'client',
+    build: () => stackModule.clientInterceptors({ throttle: {} }),
+  },
   { id: 'server-none', label: 'no interceptors', side: 'server', build: () => [] },
   serverOne('context'),
   serverOne('deadline'),
   serverOne('errors'),
+  {
+    // The fake harness starts 128 calls at once: a limit pinned at 1000 keeps the adaptive
+    // bookkeeping (windows, medians, event-loop delay) on the success path, with no refusal.
+    id: 'server-overload',
+    label: 'overload alone, adaptive (pinned at 1000)',
+    side: 'server',
+    build: () => [(stackModule.overloadServerInterceptor as (o: object) => grpc.ServerInterceptor)({ initialLimit: 1000, minLimit: 1000 })],
+  },
+  {
+    id: 'server-overload-fixed',
+    label: 'overload alone, fixed limit',
+    side: 'server',
+    build: () => [(stackModule.overloadServerInterceptor as (o: object) => grpc.ServerInterceptor)({ limit: 1000 })],
+  },
   { id: 'server-stack', label: 'serverInterceptors()', side: 'server', build: () => stackModule.serverInterceptors() },
+  {
+    id: 'server-stack-overload',
+    label: 'serverInterceptors({ overload }) (adaptive, pinned at 1000)',
+    side: 'server',
+    build: () => stackModule.serverInterceptors({ overload: { initialLimit: 1000, minLimit: 1000 } }),
+  },
   {
     id: 'server-stack-events',
     label: 'serverInterceptors({ onEvent }) (call observer on)',

@@ -32,7 +32,8 @@ export function throttleClientInterceptor(options?: ThrottleOptions, resolveCrit
     const inner = nextCall(callOptions);
     const peer = inner.getPeer(); // before start: the channel target
     const now = o.clock();
-    const entry = registry.get(o.target ?? peerTarget(peer), criticalityOf(callOptions, path) ?? 'default', now);
+    const criticality = criticalityOf(callOptions, path) ?? 'default';
+    const entry = o.target === undefined ? registry.forPeer(peer, peerTarget, criticality, now) : registry.get(o.target, criticality, now);
     const probability = entry.throttle.probability(now);
     if (probability > 0 && o.random() < probability) return refuse(inner, peer, path, entry, probability, now, o);
     return asInterceptingCall(new ThrottledCall(inner, entry, o));

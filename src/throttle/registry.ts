@@ -52,12 +52,32 @@ export class ThrottleRegistry {
 
   constructor(private readonly options: ResolvedThrottleOptions) {}
 
+  private lastPeer: string | undefined;
+  private lastTargets: Partial<Record<Criticality, TargetThrottle>> | undefined;
+
+  /**
+   * The throttle for the target an unstarted call's peer names (the channel target): the same
+   * string for every call of a client, so the last one is kept and no key is built per call.
+   */
+  forPeer(peer: string, target: (peer: string) => string, criticality: Criticality, now: number): TargetThrottle {
+    const byCriticality = peer === this.lastPeer && this.lastTargets !== undefined ? this.lastTargets : undefined;
+    const entry = byCriticality?.[criticality];
+    if (entry !== undefined) return entry;
+    const found = this.get(target(peer), criticality, now);
+    this.lastPeer = peer;
+    this.lastTargets = this.targets.get(found.target);
+    return found;
+  }
+
   get(target: string, criticality: Criticality, now: number): TargetThrottle {
     let byCriticality = this.targets.get(target);
     if (byCriticality === undefined) {
       byCriticality = {};
       this.targets.set(target, byCriticality);
-      if (this.targets.size > this.options.maxTargets) this.targets.delete(this.targets.keys().next().value as string);
+      if (this.targets.size > this.options.maxTargets) {
+        this.targets.delete(this.targets.keys().next().value as string);
+        this.lastPeer = undefined; // its entry may be the one forgotten
+      }
     }
     let entry = byCriticality[criticality];
     if (entry === undefined) {
