@@ -29,7 +29,7 @@ export interface SystemConfig {
 
 export const SYSTEM_USAGE = `usage: npm run bench:system -- [options]   (or npm run bench -- --system [options])
   --scenarios a,b    scenarios to run (default all: outage, overload-2x, overload-4x, stragglers, bug)
-  --variants a,b     variants to run (default all: bare, grpc-js-retry, nice-grpc, ours, ours-hedging, grpc-js-hedging)
+  --variants a,b     variants to run (default all: bare, grpc-js-retry, nice-grpc, ours, ours-hedging, grpc-js-hedging, ours-overload)
   --quick            every time × 0.25; report to bench/system-quick/ unless --out
   --scale F          every scenario time × F (default 1; quick 0.25)
   --deadline MS      deadline of each client call (default 1000)

@@ -37,6 +37,11 @@ export const OPTION_SETS: Readonly<Record<string, OptionSet>> = {
     description: 'the defaults plus `hedging: {}`: one hedge after the p95 of recent latency (at least 5 ms), idempotent methods only',
     client: { hedging: {} },
   },
+  overload: {
+    description: 'the defaults plus adaptive throttling at every client and an adaptive concurrency limit at every server',
+    client: { throttle: {} },
+    server: { overload: {} },
+  },
 };
 
 export interface SystemVariant {
@@ -55,6 +60,7 @@ export const SYSTEM_VARIANTS: readonly SystemVariant[] = [
   { id: 'ours', label: 'our default stacks', stack: 'ours', optionSet: 'default' },
   { id: 'ours-hedging', label: 'ours + hedging', stack: 'ours', optionSet: 'hedging' },
   { id: 'grpc-js-hedging', label: 'grpc-js A6 hedging (service config)', stack: 'grpc-js-hedging' },
+  { id: 'ours-overload', label: 'ours + overload + throttle', stack: 'ours', optionSet: 'overload' },
 ];
 
 export const BASELINE_VARIANT = 'bare';
