@@ -51,6 +51,8 @@ function refuse(
   o: ResolvedThrottleOptions,
 ): grpc.InterceptingCall {
   entry.throttle.rejected(now);
+  // Refused here because the target is overloaded: the caller of the call being served must not retry on top.
+  callContextStorage.getStore()?.noteRetriedOutgoingFailure?.();
   inner.cancelWithStatus(grpc.status.CANCELLED, 'Not sent: throttled');
   emitSafely(o.onEvent, {
     type: 'throttle-reject',
