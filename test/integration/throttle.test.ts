@@ -58,7 +58,12 @@ it('sends an overloaded backend about K requests per accept; the rest fail local
   const events: ResilienceEvent[] = [];
   // No breaker: it would open on these rejections and refuse calls itself.
   // maxProbability 1: the pure SRE rule (the default 0.9 lets 1 in 10 through however bad, to probe).
-  stack = clientInterceptors({ throttle: { ratio: 2, maxProbability: 1 }, breaker: false, onEvent: (e) => events.push(e) });
+  let now = 0; // 5 ms per call: the probability is reported every tenth of the 10 s window
+  stack = clientInterceptors({
+    throttle: { ratio: 2, maxProbability: 1, clock: () => now },
+    breaker: false,
+    onEvent: (e) => events.push(e),
+  });
   client = echoClient(server!.address, { interceptors: stack });
   const codes = new Map<number, number>();
   let throttled = 0;
@@ -66,6 +71,7 @@ it('sends an overloaded backend about K requests per accept; the rest fail local
   for (let i = 0; i < 600; i++) {
     if (i === 300) before = { ...counts }; // the throttle has learnt by then: measure the second half
     tick();
+    now += 5;
     const { status } = await unary(client, {});
     codes.set(status.code, (codes.get(status.code) ?? 0) + 1);
     if (localFailureKind(status.metadata) === 'throttled') {
