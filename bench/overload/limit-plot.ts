@@ -11,6 +11,7 @@ import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { serverInterceptors, wrapService } from '../../src';
+import { WorkPool } from '../system/work-pool';
 import { echoClient, startEchoServer, unary, type EchoClient } from '../../test/helpers';
 
 const WORKERS = 4;
@@ -30,16 +31,8 @@ interface Sample {
 }
 
 async function serve(): Promise<void> {
-  let busy = 0;
-  const waiting: (() => void)[] = [];
-  const work = async () => {
-    if (busy >= WORKERS) await new Promise<void>((r) => waiting.push(r));
-    else busy++;
-    await new Promise((r) => setTimeout(r, SERVICE_MS));
-    const next = waiting.shift();
-    if (next) next();
-    else busy--;
-  };
+  const pool = new WorkPool(WORKERS);
+  const work = () => pool.run(SERVICE_MS, () => false);
   const server = await startEchoServer(wrapService({ unary: async () => (await work(), {}) }), {
     interceptors: serverInterceptors({
       overload: {},

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serverInterceptors, wrapService } from '../../src';
 import type { OverloadLimitEvent, ResilienceEvent } from '../../src/telemetry/events';
+import { WorkPool } from '../../bench/system/work-pool';
 import { closeAll, echoClient, startEchoServer, unary, type EchoClient, type TestServer } from '../helpers';
 
 // A backend with 4 workers: each call holds one for 50 ms; calls beyond 4 wait in line inside the
@@ -12,17 +13,8 @@ const SERVICE_MS = 50;
 let server: TestServer | undefined;
 let client: EchoClient | undefined;
 const events: ResilienceEvent[] = [];
-let busy = 0;
-const waiting: (() => void)[] = [];
-
-async function work(): Promise<void> {
-  if (busy >= WORKERS) await new Promise<void>((r) => waiting.push(r));
-  else busy++;
-  await new Promise((r) => setTimeout(r, SERVICE_MS));
-  const next = waiting.shift();
-  if (next) next();
-  else busy--;
-}
+const pool = new WorkPool(WORKERS);
+const work = () => pool.run(SERVICE_MS, () => false);
 
 beforeAll(async () => {
   server = await startEchoServer(wrapService({ unary: async () => (await work(), {}) }), {
