@@ -45,22 +45,24 @@ export {
 } from './hedging';
 export {
   breakerClientInterceptor,
-  fallbackClientInterceptor,
   createBreakerRegistry,
-  isDegraded,
-  DEGRADED_KEY,
   type BreakerInterceptor,
   type BreakerOptions,
   type BreakerRegistry,
   type BreakerSnapshot,
   type BreakerScope,
   type BreakerTuning,
+} from './breaker';
+export {
+  fallbackClientInterceptor,
+  isDegraded,
+  DEGRADED_KEY,
   type FallbackContext,
   type FallbackHandler,
   type FallbackMap,
   type FallbackOptions,
   type FallbackReason,
-} from './breaker';
+} from './fallback';
 export {
   overloadServerInterceptor,
   type AdaptiveTuning,

@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import { breakerClientInterceptor, type BreakerOptions } from './breaker/interceptor';
 import type { BreakerRegistry } from './breaker/registry';
-import { fallbackClientInterceptor } from './breaker/fallback-interceptor';
-import type { FallbackMap } from './breaker/fallback-options';
+import { fallbackClientInterceptor } from './fallback/interceptor';
+import type { FallbackMap } from './fallback/options';
 import { callContextServerInterceptor } from './context/server-interceptor';
 import { criticalityClientInterceptor } from './criticality/client-interceptor';
 import { criticalityResolver, type CriticalityOptions } from './criticality/options';

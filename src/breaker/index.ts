@@ -8,6 +8,3 @@ export {
   type BreakerScope,
   type BreakerTuning,
 } from './options';
-export { fallbackClientInterceptor } from './fallback-interceptor';
-export type { FallbackContext, FallbackHandler, FallbackMap, FallbackOptions, FallbackReason } from './fallback-options';
-export { DEGRADED_BY_FALLBACK, DEGRADED_KEY, isDegraded } from './degraded';

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { breakerClientInterceptor, fallbackClientInterceptor, isDegraded, type BreakerInterceptor } from '../../src/breaker';
+import { breakerClientInterceptor, type BreakerInterceptor } from '../../src/breaker';
+import { fallbackClientInterceptor, isDegraded } from '../../src/fallback';
 import { retryClientInterceptor } from '../../src/retry';
 import type { FallbackEvent, ResilienceEvent } from '../../src/telemetry';
 import { closeAll, echoClient, ECHO_PATHS, sleep, unary, type EchoClient } from '../helpers';

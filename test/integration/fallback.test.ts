@@ -1,14 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  breakerClientInterceptor,
-  DEGRADED_KEY,
-  fallbackClientInterceptor,
-  isDegraded,
-  type BreakerInterceptor,
-  type FallbackContext,
-  type FallbackMap,
-} from '../../src/breaker';
+import { breakerClientInterceptor, type BreakerInterceptor } from '../../src/breaker';
+import { DEGRADED_KEY, fallbackClientInterceptor, isDegraded, type FallbackContext, type FallbackMap } from '../../src/fallback';
 import { createCallContext, currentCallContext, runWithCallContext, type CallContext } from '../../src/context';
 import { localFailureKind, localFailureStatus } from '../../src/status';
 import type { FallbackEvent, ResilienceEvent } from '../../src/telemetry';

@@ -4,7 +4,7 @@ import { breakerKey } from '../../src/breaker/key';
 import { deadlineClientInterceptor } from '../../src/deadline/client-interceptor';
 import { DeadlinePolicies } from '../../src/deadline/policy';
 import { deadlineServerInterceptor } from '../../src/deadline/server-interceptor';
-import { fallbackClientInterceptor } from '../../src/breaker/fallback-interceptor';
+import { fallbackClientInterceptor } from '../../src/fallback/interceptor';
 import { methodNameOf, parseMethodKey, parseMethodKeys, serviceOf } from '../../src/internal/method-keys';
 import { readServices } from '../../src/internal/services';
 import { resolveRetryOptions } from '../../src/retry/options';

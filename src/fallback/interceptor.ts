@@ -13,9 +13,9 @@ import {
   type FallbackOptions,
   type FallbackReason,
   type ResolvedFallbackOptions,
-} from './fallback-options';
+} from './options';
 import { channelTarget } from '../internal/target';
-import { breakerKey } from './key';
+import { breakerKey } from '../breaker/key';
 
 /**
  * Answers failed calls from per-method fallbacks, marking the response as degraded (trailer

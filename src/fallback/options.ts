@@ -3,7 +3,7 @@ import { parseMethodKeys } from '../internal/method-keys';
 import { readServices, type ServiceSource } from '../internal/services';
 import { functionOption, objectOption } from '../internal/validate';
 import type { EventHandler } from '../telemetry/events';
-import { KEY_OPTION_KEYS, resolveKeyOptions, type BreakerKeyOptions, type ResolvedKeyOptions } from './options';
+import { KEY_OPTION_KEYS, resolveKeyOptions, type BreakerKeyOptions, type ResolvedKeyOptions } from '../breaker/options';
 
 /** Why a call failed when its fallback ran. */
 export type FallbackReason = 'breaker-open' | 'deadline' | 'throttled' | 'server-fault';
