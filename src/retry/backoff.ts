@@ -36,3 +36,33 @@ export function backoffDelayMs(settings: BackoffSettings, retry: number, previou
       return ceiling;
   }
 }
+
+/**
+ * The backoff of one call: how many retries it has waited for and the previous delay (decorrelated
+ * jitter grows from it). Server pushback sets one delay and restarts the sequence (gRFC A6).
+ */
+export class BackoffSequence {
+  private retries = 0;
+  private previousMs = 0;
+
+  constructor(
+    private readonly settings: BackoffSettings,
+    private readonly random: RandomSource,
+  ) {}
+
+  /** The jittered delay before the next retry. */
+  nextDelayMs(): number {
+    return backoffDelayMs(this.settings, this.retries + 1, this.previousMs, this.random);
+  }
+
+  /** A retry was scheduled after `delayMs`, set by server pushback or by this backoff. */
+  waited(delayMs: number, pushback: boolean): void {
+    if (pushback) {
+      this.retries = 0;
+      this.previousMs = 0;
+    } else {
+      this.retries++;
+      this.previousMs = delayMs;
+    }
+  }
+}

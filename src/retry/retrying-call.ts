@@ -14,7 +14,7 @@ import { callRecordOf } from '../telemetry/call-record';
 import { emitSafely } from '../telemetry/emit';
 import type { GiveUpReason } from '../telemetry/events';
 import { callTraceId } from '../trace/traceparent';
-import { backoffDelayMs } from './backoff';
+import { BackoffSequence } from './backoff';
 import { decideRetry } from './decide';
 import { recordAttemptFailure, type RetryBudget } from './budget';
 import type { ResolvedRetryOptions } from './options';
@@ -71,9 +71,8 @@ export class RetryingCall implements InterceptingCallInterface {
   private readonly deadline: number;
   /** This attempt's own deadline when `perAttemptTimeoutMs` made it earlier than the overall one. */
   private attemptDeadline = Infinity;
-  /** Exponent and previous delay for the next backoff (pushback resets both). */
-  private backoffRetries = 0;
-  private previousDelayMs = 0;
+  /** Made at the first failure: the success path allocates nothing for it. */
+  private backoff: BackoffSequence | undefined;
   /** The channel target (or the configured name) and its budget, known once the first attempt exists. */
   private target: string | undefined;
   private budget: RetryBudget | undefined;
@@ -252,7 +251,7 @@ export class RetryingCall implements InterceptingCallInterface {
         maxPushbackMs: this.policy.maxPushbackMs,
         now,
         deadline: this.deadline,
-        backoffMs: () => backoffDelayMs(this.policy, this.backoffRetries + 1, this.previousDelayMs, shared.random),
+        backoffMs: () => this.backoffSequence().nextDelayMs(),
       },
     );
     if (!decision.retry) {
@@ -270,14 +269,7 @@ export class RetryingCall implements InterceptingCallInterface {
     // Drop the failed attempt's placeholder response (grpc-js sends null before a failure).
     this.response = undefined;
     this.hasResponse = false;
-    if (pushback) {
-      // Pushback sets this delay and restarts the exponential sequence (gRFC A6).
-      this.backoffRetries = 0;
-      this.previousDelayMs = 0;
-    } else {
-      this.backoffRetries++;
-      this.previousDelayMs = delayMs;
-    }
+    this.backoffSequence().waited(delayMs, pushback);
     const shared = this.shared;
     const record = callRecordOf(this.options);
     if (record) record.retryDelayMs += delayMs;
@@ -354,6 +346,10 @@ export class RetryingCall implements InterceptingCallInterface {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  private backoffSequence(): BackoffSequence {
+    return (this.backoff ??= new BackoffSequence(this.policy, this.shared.random));
+  }
 
   private clearTimer(): void {
     if (this.timer !== undefined) {

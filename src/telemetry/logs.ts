@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { exhaustive } from '../internal/exhaustive';
 import { isKnownStatusCode, parseStatusCode, statusName } from '../status/codes';
 import { logWriter, type ObjectLogger } from '../internal/log-writer';
 import { objectOption } from '../internal/validate';
@@ -149,6 +150,8 @@ export function createLogHandler(logger: Logger, options: LogOptions = {}): Even
       case 'error-translated':
         // Attempts are summarised by call-end; translated errors are logged by the error translator with the original error.
         break;
+      default:
+        exhaustive(event);
     }
   };
 }

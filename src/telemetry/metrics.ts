@@ -1,3 +1,4 @@
+import { exhaustive } from '../internal/exhaustive';
 import { isKnownStatusCode, STATUS_NAMES } from '../status/codes';
 import { integerOption, objectOption } from '../internal/validate';
 import { BoundedValues } from './attributes';
@@ -196,8 +197,11 @@ export function createMetricsHandler(options: MetricsOptions = {}): EventHandler
         i.throttleProbability(event.probability, { 'grpc.target': targets.get(event.target), 'grpc_resilience.criticality': event.criticality });
         break;
       case 'retry':
+        break; // counted by call-end (retries per call) and attempt-end
       case 'hedge':
         break;
+      default:
+        exhaustive(event);
     }
   };
 }
