@@ -13,7 +13,7 @@ import { hedgingClientInterceptor } from './hedging/interceptor';
 import type { HedgingOptions } from './hedging/options';
 import type { ErrorTranslationOptions } from './errors/options';
 import type { ErrorLogger } from './errors/logger';
-import { objectOption } from './internal/validate';
+import { keysOf, objectOption } from './internal/validate';
 import { overloadServerInterceptor } from './overload/server-interceptor';
 import type { OverloadOptions } from './overload/options';
 import { retryClientInterceptor } from './retry/interceptor';
@@ -92,24 +92,22 @@ export interface ServerStackOptions extends ObserveOptions {
   readonly overload?: Omit<OverloadOptions, Shared> | false;
 }
 
-const CLIENT_KEYS = [
-  'target',
-  'service',
-  'statusTable',
-  'trace',
-  'deadline',
-  'retry',
-  'hedging',
-  'breaker',
-  'fallback',
-  'criticality',
-  'throttle',
-  'onEvent',
-  'metrics',
-  'logger',
-  'logs',
-];
-const SERVER_KEYS = ['service', 'trace', 'deadline', 'overload', 'errors', 'statusTable', 'onEvent', 'metrics', 'logger', 'logs'];
+const OBSERVE = { onEvent: true, metrics: true, logger: true, logs: true } as const;
+const CLIENT_KEYS = keysOf<ClientStackOptions>({
+  target: true,
+  service: true,
+  statusTable: true,
+  trace: true,
+  deadline: true,
+  retry: true,
+  hedging: true,
+  breaker: true,
+  fallback: true,
+  criticality: true,
+  throttle: true,
+  ...OBSERVE,
+});
+const SERVER_KEYS = keysOf<ServerStackOptions>({ service: true, trace: true, deadline: true, overload: true, errors: true, statusTable: true, ...OBSERVE });
 
 /** A concern's section of the stack options: an object, `false` (the concern is off) or undefined (defaults). */
 function section<T extends object>(owner: string, name: string, value: T | false | undefined): T | undefined {

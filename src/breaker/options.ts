@@ -1,4 +1,4 @@
-import { enumOption, functionOption, integerOption, numberOption, stringOption } from '../internal/validate';
+import { enumOption, functionOption, integerOption, keysOf, numberOption, stringOption } from '../internal/validate';
 import { MAX_TIMER_MS } from '../internal/time';
 import { resolveStatusTable, type StatusTable, type StatusTableOptions } from '../status/table';
 import type { EventHandler } from '../telemetry/events';
@@ -69,20 +69,20 @@ export const BREAKER_DEFAULTS = Object.freeze({
   scope: 'method' as BreakerScope,
 });
 
-export const TUNING_KEYS = [
-  'errorThresholdPercentage',
-  'volumeThreshold',
-  'resetTimeoutMs',
-  'probeTimeoutMs',
-  'rollingWindowMs',
-  'rollingBuckets',
-  'maxBreakers',
-  'idleEvictionMs',
-  'onEvent',
-  'clock',
-] as const;
+export const TUNING_KEYS = keysOf<BreakerTuning>({
+  errorThresholdPercentage: true,
+  volumeThreshold: true,
+  resetTimeoutMs: true,
+  probeTimeoutMs: true,
+  rollingWindowMs: true,
+  rollingBuckets: true,
+  maxBreakers: true,
+  idleEvictionMs: true,
+  onEvent: true,
+  clock: true,
+});
 
-export const KEY_OPTION_KEYS = ['target', 'scope', 'statusTable'] as const;
+export const KEY_OPTION_KEYS = keysOf<BreakerKeyOptions>({ target: true, scope: true, statusTable: true });
 
 /** Validates tuning options (already checked to be an object), applying defaults. */
 export function resolveBreakerTuning(o: BreakerTuning, name: string): ResolvedBreakerTuning {

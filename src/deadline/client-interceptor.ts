@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { CancelReason } from '../context/call-context';
 import { callContextStorage, type CancellableContext } from '../context/scope';
 import { resilienceCallOptions } from '../options/call-options';
-import { functionOption, objectOption } from '../internal/validate';
+import { functionOption, keysOf, objectOption } from '../internal/validate';
 import { localFailureStatus } from '../status/local-failure';
 import { emitSafely } from '../telemetry/emit';
 import type { EventHandler } from '../telemetry/events';
@@ -28,7 +28,13 @@ export interface DeadlineClientOptions extends DeadlineOverrides {
   readonly now?: () => number;
 }
 
-const OPTION_KEYS = [...POLICY_FIELDS, 'methods', 'service', 'onEvent', 'now'];
+const OPTION_KEYS = keysOf<DeadlineClientOptions>({
+  ...(Object.fromEntries(POLICY_FIELDS.map((field) => [field, true])) as Record<keyof DeadlinePolicy, true>),
+  methods: true,
+  service: true,
+  onEvent: true,
+  now: true,
+});
 
 /**
  * Gives every outgoing call the earliest of: the caller's deadline, the current call context's

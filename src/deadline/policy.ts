@@ -1,4 +1,4 @@
-import { booleanOption, numberOption, objectOption, timeoutOption } from '../internal/validate';
+import { booleanOption, keysOf, numberOption, objectOption, timeoutOption } from '../internal/validate';
 import { parseMethodKeys, type MethodTable } from '../internal/method-keys';
 import type { KnownMethods } from '../internal/services';
 import { MAX_TIMEOUT_MS } from '../internal/time';
@@ -34,14 +34,14 @@ export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = Object.freeze({
   propagateCancellation: true,
 });
 
-export const POLICY_FIELDS: readonly (keyof DeadlinePolicy)[] = [
-  'defaultTimeoutMs',
-  'marginMs',
-  'minBudgetMs',
-  'maxTimeoutMs',
-  'propagateDeadline',
-  'propagateCancellation',
-];
+export const POLICY_FIELDS = keysOf<DeadlinePolicy>({
+  defaultTimeoutMs: true,
+  marginMs: true,
+  minBudgetMs: true,
+  maxTimeoutMs: true,
+  propagateDeadline: true,
+  propagateCancellation: true,
+});
 
 /**
  * Validates an override: throws naming `prefix.field` for a bad value. Only the fields present

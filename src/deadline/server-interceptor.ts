@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { callContextStorage } from '../context/scope';
 import { asServerInterceptingCall } from '../internal/forwarding-server-call';
-import { functionOption, numberOption, objectOption } from '../internal/validate';
+import { functionOption, keysOf, numberOption, objectOption } from '../internal/validate';
 import { emitSafely } from '../telemetry/emit';
 import type { EventHandler } from '../telemetry/events';
 import { parseMethodKeys } from '../internal/method-keys';
@@ -25,13 +25,15 @@ export interface DeadlineServerOptions {
   readonly now?: () => number;
 }
 
+const OPTION_KEYS = keysOf<DeadlineServerOptions>({ minRemainingMs: true, methods: true, service: true, onEvent: true, now: true });
+
 /**
  * Sheds calls that cannot finish in time: a call whose deadline has passed when it arrives, or
  * that has less than `minRemainingMs` left, gets DEADLINE_EXCEEDED and its handler never runs.
  * Place it after the context interceptor, so the rejection carries the trace id.
  */
 export function deadlineServerInterceptor(options: DeadlineServerOptions = {}): grpc.ServerInterceptor {
-  objectOption<DeadlineServerOptions>('deadline', options, ['minRemainingMs', 'methods', 'service', 'onEvent', 'now']);
+  objectOption<DeadlineServerOptions>('deadline', options, OPTION_KEYS);
   const minRemaining = compileMinRemaining(options);
   const onEvent = functionOption<EventHandler>('deadline.onEvent', options.onEvent);
   const now = functionOption<() => number>('deadline.now', options.now) ?? Date.now;

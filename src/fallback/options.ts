@@ -1,9 +1,9 @@
 import type { Metadata, ServiceError } from '@grpc/grpc-js';
 import { parseMethodKeys } from '../internal/method-keys';
 import { readServices, type ServiceSource } from '../internal/services';
-import { functionOption, objectOption } from '../internal/validate';
+import { functionOption, keysOf, objectOption } from '../internal/validate';
 import type { EventHandler } from '../telemetry/events';
-import { KEY_OPTION_KEYS, resolveKeyOptions, type BreakerKeyOptions, type ResolvedKeyOptions } from '../breaker/options';
+import { resolveKeyOptions, type BreakerKeyOptions, type ResolvedKeyOptions } from '../breaker/options';
 
 /** Why a call failed when its fallback ran. */
 export type FallbackReason = 'breaker-open' | 'deadline' | 'throttled' | 'server-fault';
@@ -48,8 +48,10 @@ export interface ResolvedFallbackOptions extends ResolvedKeyOptions {
   readonly onEvent: EventHandler | undefined;
 }
 
+const OPTION_KEYS = keysOf<FallbackOptions>({ target: true, scope: true, statusTable: true, service: true, onEvent: true });
+
 export function resolveFallbackOptions(fallbacks: unknown, options: unknown, name = 'fallback'): ResolvedFallbackOptions {
-  const o = objectOption<FallbackOptions>(`${name} options`, options, [...KEY_OPTION_KEYS, 'service', 'onEvent']);
+  const o = objectOption<FallbackOptions>(`${name} options`, options, OPTION_KEYS);
   const known = readServices(o.service, `${name} options.service`);
   if (fallbacks === undefined) throw new TypeError(`${name}: no fallbacks given; pass an object of fallbacks keyed by full method path ('/pkg.Service/Method')`);
   const table = parseMethodKeys(name, fallbacks, (where, handler) => functionOption<FallbackHandler>(where, handler), { accepts: 'method', known });

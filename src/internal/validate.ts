@@ -115,3 +115,11 @@ export function requiredObject<T extends object = Record<string, unknown>>(name:
 export function objectOption<T extends object = Record<string, unknown>>(name: string, value: unknown, known: readonly string[]): Partial<T> {
   return value === undefined ? {} : requiredObject<T>(name, value, known);
 }
+
+/**
+ * The keys of an options interface, listed once against it: the compiler flags a key missing from
+ * the list or not in `T`, so the list of allowed keys never drifts from the interface.
+ */
+export function keysOf<T extends object>(keys: { readonly [K in keyof Required<T>]: true }): readonly (keyof T & string)[] {
+  return Object.keys(keys) as (keyof T & string)[];
+}

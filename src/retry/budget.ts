@@ -1,4 +1,4 @@
-import { functionOption, integerOption, numberOption, objectOption } from '../internal/validate';
+import { functionOption, integerOption, keysOf, numberOption, objectOption } from '../internal/validate';
 import type { Metadata } from '@grpc/grpc-js';
 import { localFailureKind } from '../status/local-failure';
 import type { StatusTable } from '../status/table';
@@ -56,7 +56,7 @@ export const DEFAULT_BUDGET = Object.freeze({
   windowMs: 10_000,
 });
 
-const BUDGET_KEYS = ['maxTokens', 'tokenRatio', 'retryRatio', 'minRetriesPerSecond', 'windowMs', 'clock'];
+const BUDGET_KEYS = keysOf<RetryBudgetOptions>({ maxTokens: true, tokenRatio: true, retryRatio: true, minRetriesPerSecond: true, windowMs: true, clock: true });
 
 class CombinedRetryBudget implements RetryBudget {
   constructor(

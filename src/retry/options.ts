@@ -1,7 +1,7 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { parseMethodKeys, serviceOf, type MethodTable } from '../internal/method-keys';
 import { readServices, type ServiceSource } from '../internal/services';
-import { functionOption, integerOption, objectOption, plainObjectOption, stringOption } from '../internal/validate';
+import { functionOption, integerOption, keysOf, objectOption, plainObjectOption, stringOption } from '../internal/validate';
 import { resolveStatusTable, type StatusTable, type StatusTableOptions } from '../status/table';
 import type { EventHandler } from '../telemetry/events';
 import { createRetryBudget, isRetryBudget, type RetryBudget, type RetryBudgetOptions } from './budget';
@@ -70,19 +70,19 @@ export interface ResolvedRetryOptions {
   readonly random: RandomSource;
 }
 
-const OPTION_KEYS = [
-  ...RETRY_POLICY_FIELDS,
-  'methods',
-  'service',
-  'statusTable',
-  'budget',
-  'bufferClientStreams',
-  'target',
-  'channelOptions',
-  'onEvent',
-  'now',
-  'random',
-];
+const OPTION_KEYS = keysOf<RetryOptions>({
+  ...(Object.fromEntries(RETRY_POLICY_FIELDS.map((field) => [field, true])) as Record<keyof RetryPolicy, true>),
+  methods: true,
+  service: true,
+  statusTable: true,
+  budget: true,
+  bufferClientStreams: true,
+  target: true,
+  channelOptions: true,
+  onEvent: true,
+  now: true,
+  random: true,
+});
 
 /** The most methods whose merged policy is cached (a client has a fixed set of methods). */
 const POLICY_CACHE_LIMIT = 1024;

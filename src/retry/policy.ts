@@ -1,4 +1,4 @@
-import { booleanOption, enumOption, integerOption, numberOption, objectOption, timeoutOption } from '../internal/validate';
+import { booleanOption, enumOption, integerOption, keysOf, numberOption, objectOption, timeoutOption } from '../internal/validate';
 import { JITTER_MODES, type JitterMode } from './backoff';
 
 /** The retry rules for one call; each field can be set globally, per service or method, and per call. */
@@ -41,16 +41,16 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   idempotent: false,
 });
 
-export const RETRY_POLICY_FIELDS: readonly (keyof RetryPolicy)[] = [
-  'maxAttempts',
-  'initialBackoffMs',
-  'maxBackoffMs',
-  'multiplier',
-  'jitter',
-  'perAttemptTimeoutMs',
-  'maxPushbackMs',
-  'idempotent',
-];
+export const RETRY_POLICY_FIELDS = keysOf<RetryPolicy>({
+  maxAttempts: true,
+  initialBackoffMs: true,
+  maxBackoffMs: true,
+  multiplier: true,
+  jitter: true,
+  perAttemptTimeoutMs: true,
+  maxPushbackMs: true,
+  idempotent: true,
+});
 
 /**
  * Validates an override, throwing a message that names `prefix.field`, what is allowed and what

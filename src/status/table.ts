@@ -1,6 +1,6 @@
 import { parseMethodKeys, type MethodTable } from '../internal/method-keys';
 import { readServices, type ServiceSource } from '../internal/services';
-import { booleanOption, describeValue, enumOption, isPlainObject, objectOption } from '../internal/validate';
+import { booleanOption, describeValue, enumOption, isPlainObject, keysOf, objectOption } from '../internal/validate';
 import { isKnownStatusCode, parseStatusCode } from './codes';
 import {
   DEFAULT_CLASSIFICATIONS,
@@ -33,8 +33,8 @@ export interface StatusTable {
 
 const RETRY_MODES: readonly RetryMode[] = ['always', 'idempotent', 'never'];
 const RETRY_CONDITIONS: readonly RetryCondition[] = ['pushback', 'attempt-timeout'];
-const CLASSIFICATION_FIELDS: readonly (keyof StatusClassification)[] = ['retry', 'retryOnlyWith', 'breakerFailure', 'clientFault', 'exposable'];
-const OPTION_KEYS: readonly (keyof StatusTableOptions)[] = ['overrides', 'methods', 'service'];
+const CLASSIFICATION_FIELDS = keysOf<StatusClassification>({ retry: true, retryOnlyWith: true, breakerFailure: true, clientFault: true, exposable: true });
+const OPTION_KEYS = keysOf<StatusTableOptions>({ overrides: true, methods: true, service: true });
 
 type Row = readonly StatusClassification[];
 

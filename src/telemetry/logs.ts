@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { exhaustive } from '../internal/exhaustive';
 import { isKnownStatusCode, parseStatusCode, statusName } from '../status/codes';
 import { logWriter, type ObjectLogger } from '../internal/log-writer';
-import { objectOption } from '../internal/validate';
+import { keysOf, objectOption } from '../internal/validate';
 import type { EventHandler, ResilienceEvent, Side } from './events';
 
 export type LogLevel = 'silent' | 'debug' | 'info' | 'warn' | 'error';
@@ -75,7 +75,7 @@ export function createLogHandler(logger: Logger, options: LogOptions = {}): Even
   if (typeof logger !== 'function' && (logger === null || typeof logger !== 'object' || typeof logger.error !== 'function')) {
     throw new TypeError('logger must be a pino/console-like object with debug/info/warn/error methods, or a function receiving each entry');
   }
-  const o = objectOption<LogOptions>('logs', options, ['clientLevels', 'serverLevels']);
+  const o = objectOption<LogOptions>('logs', options, keysOf<LogOptions>({ clientLevels: true, serverLevels: true }));
   const client = resolveLevels('logs.clientLevels', 'client', o.clientLevels);
   const server = resolveLevels('logs.serverLevels', 'server', o.serverLevels);
   const writeEntry = logWriter(logger as ObjectLogger | ((entry: object) => void));

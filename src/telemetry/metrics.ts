@@ -1,6 +1,6 @@
 import { exhaustive } from '../internal/exhaustive';
 import { isKnownStatusCode, STATUS_NAMES } from '../status/codes';
-import { integerOption, objectOption } from '../internal/validate';
+import { integerOption, keysOf, objectOption } from '../internal/validate';
 import { BoundedValues } from './attributes';
 import type { EventHandler, ResilienceEvent } from './events';
 import { openTelemetry } from '../internal/otel';
@@ -68,7 +68,7 @@ function lastValueGauge(meter: Meter, name: string, options: { unit: string; des
  * `@opentelemetry/api` is not installed and no meter provider is given: nothing is recorded.
  */
 export function createMetricsHandler(options: MetricsOptions = {}): EventHandler | undefined {
-  const o = objectOption<MetricsOptions>('metrics', options, ['meterProvider', 'maxMethods', 'maxTargets', 'maxBreakerKeys']);
+  const o = objectOption<MetricsOptions>('metrics', options, keysOf<MetricsOptions>({ meterProvider: true, maxMethods: true, maxTargets: true, maxBreakerKeys: true }));
   const provider = o.meterProvider ?? openTelemetry()?.metrics;
   if (!provider) return undefined;
   const meter = provider.getMeter('grpc-resilience') as Meter;

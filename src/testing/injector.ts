@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { encodeRichStatus, retryInfoDetail, STATUS_DETAILS_KEY } from '../details';
 import type { PartialServerStatus } from '../internal/grpc-types';
 import { readServices, type KnownMethods, type ServiceSource } from '../internal/services';
-import { functionOption, integerOption, numberOption, objectOption } from '../internal/validate';
+import { functionOption, integerOption, keysOf, numberOption, objectOption } from '../internal/validate';
 import { decideFault, errorDecision, isFault, PASS, type FaultDecision } from './decide';
 import { MAX_TIMER_MS } from '../internal/time';
 import { callRandom, hashString, randomSeed } from './random';
@@ -69,7 +69,7 @@ const STALL_FOREVER: FaultDecision = Object.freeze({ action: 'stall', durationMs
  * at metadata), so a call that gets an injected error or an endless stall never reaches the handler.
  */
 export function faultInjector(options?: FaultInjectorOptions): FaultInjector {
-  const o = objectOption<FaultInjectorOptions>('faultInjector', options, ['seed', 'rules', 'onFault', 'service']);
+  const o = objectOption<FaultInjectorOptions>('faultInjector', options, keysOf<FaultInjectorOptions>({ seed: true, rules: true, onFault: true, service: true }));
   const seed = o.seed === undefined ? randomSeed() : integerOption('faultInjector.seed', o.seed, 0, 0, UINT32_MAX);
   const known = readServices(o.service, 'faultInjector.service');
   const rules = compileRules(o.rules, 'faultInjector.rules', known);

@@ -1,4 +1,4 @@
-import { booleanOption, objectOption } from '../internal/validate';
+import { booleanOption, keysOf, objectOption } from '../internal/validate';
 
 const HEADER_NAME = /^[0-9a-z_.-]+$/;
 
@@ -26,14 +26,10 @@ export interface ResolvedTraceOptions {
   readonly openTelemetry: boolean;
 }
 
+const OPTION_KEYS = keysOf<TraceOptions>({ traceIdHeader: true, sendTraceIdHeader: true, trustIncoming: true, alwaysEcho: true, openTelemetry: true });
+
 export function resolveTraceOptions(value: TraceOptions | undefined, name = 'trace'): ResolvedTraceOptions {
-  const o = objectOption<TraceOptions>(name, value, [
-    'traceIdHeader',
-    'sendTraceIdHeader',
-    'trustIncoming',
-    'alwaysEcho',
-    'openTelemetry',
-  ]);
+  const o = objectOption<TraceOptions>(name, value, OPTION_KEYS);
   const header = o.traceIdHeader ?? 'x-trace-id';
   if (typeof header !== 'string' || !HEADER_NAME.test(header) || header.endsWith('-bin') || header.startsWith('grpc-')) {
     throw new TypeError(
