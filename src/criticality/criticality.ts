@@ -1,3 +1,5 @@
+import { enumOption } from '../internal/validate';
+import { registerCallSettings } from '../options/call-options';
 /**
  * How much a call matters when a server must refuse some: under overload `sheddable` calls are
  * refused first and `critical` calls last. A call without a mark counts as `default`.
@@ -30,3 +32,9 @@ export function criticalityOf(metadata: { get(key: string): unknown[] }): Critic
   const values = metadata.get(CRITICALITY_HEADER);
   return values.length === 0 ? undefined : parseCriticality(values[0]);
 }
+
+// Per call: `withResilience(options, { criticality: 'sheddable' })`.
+registerCallSettings('criticality', {
+  validate: (where, value) => enumOption(where, value, 'default', CRITICALITIES),
+  merge: (_earlier, next) => next,
+});

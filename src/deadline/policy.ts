@@ -1,4 +1,5 @@
 import { booleanOption, keysOf, numberOption, objectOption, timeoutOption } from '../internal/validate';
+import { registerCallSettings } from '../options/call-options';
 import { parseMethodKeys, type MethodTable } from '../internal/method-keys';
 import type { KnownMethods } from '../internal/services';
 import { MAX_TIMEOUT_MS } from '../internal/time';
@@ -66,6 +67,8 @@ export function validateDeadlineOverrides(prefix: string, value: unknown): Deadl
   }
   return out;
 }
+
+registerCallSettings('deadline', { validate: validateDeadlineOverrides });
 
 /** The policy fields of `options` (which may hold other keys). */
 export function policyFields(options: DeadlineOverrides): DeadlineOverrides {

@@ -1,4 +1,5 @@
 import { integerOption, numberOption, objectOption } from '../internal/validate';
+import { registerCallSettings } from '../options/call-options';
 
 /**
  * An adaptive hedge delay: a percentile of the method's recent first-attempt latency, so about
@@ -63,6 +64,12 @@ export const DEFAULT_HEDGING_POLICY: ResolvedHedgingPolicy = Object.freeze({
 export const HEDGING_POLICY_FIELDS: readonly (keyof HedgingPolicy)[] = ['maxAttempts', 'delay'];
 
 const ADAPTIVE_FIELDS: readonly (keyof AdaptiveHedgeDelay)[] = ['percentile', 'minMs', 'maxMs'];
+
+// Per call: overrides, or false for no hedging (a later false wins; later overrides replace an earlier false).
+registerCallSettings('hedging', {
+  validate: (where, value) => (value === false ? false : validateHedgingOverrides(where, value)),
+  merge: (earlier, next) => (next === false ? false : { ...(earlier === false ? undefined : earlier), ...next }),
+});
 
 /**
  * Validates an override, throwing a message that names `prefix.field`, what is allowed and what

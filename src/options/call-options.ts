@@ -1,9 +1,9 @@
 import type { CallOptions } from '@grpc/grpc-js';
-import { CRITICALITIES, type Criticality } from '../criticality/criticality';
-import { validateDeadlineOverrides, type DeadlineOverrides } from '../deadline/policy';
-import { validateHedgingOverrides, type HedgingOverrides, type ResolvedHedgingPolicy } from '../hedging/policy';
-import { validateRetryOverrides, type RetryOverrides } from '../retry/policy';
-import { enumOption, objectOption } from '../internal/validate';
+import type { Criticality } from '../criticality/criticality';
+import type { DeadlineOverrides } from '../deadline/policy';
+import type { HedgingOverrides, ResolvedHedgingPolicy } from '../hedging/policy';
+import type { RetryOverrides } from '../retry/policy';
+import { describeValue, isPlainObject } from '../internal/validate';
 
 /**
  * Per-call settings travel inside the grpc-js call options under this key. grpc-js copies every
@@ -33,8 +33,25 @@ interface StoredSettings extends Omit<ResilienceCallOptions, 'hedging'> {
   readonly hedging?: Partial<ResolvedHedgingPolicy> | false;
 }
 
-/** The concerns `withResilience` accepts (add yours when you add its entry above). */
-const CONCERNS: readonly (keyof ResilienceCallOptions)[] = ['deadline', 'retry', 'hedging', 'criticality'];
+/** How a concern's per-call settings are checked and merged: its entry in `withResilience`. */
+export interface CallSettings<T> {
+  /** Validates the settings given for this concern; throws naming `where`. */
+  validate(where: string, value: unknown): T;
+  /** `next` merged over the settings already in the call options (default: field by field). */
+  merge?(earlier: T | undefined, next: T): T;
+}
+
+/** The concerns `withResilience` accepts, each registered by the concern itself. */
+const registry = new Map<string, CallSettings<unknown>>();
+
+/** Lets `withResilience` take `name` settings; each concern registers its own entry. */
+export function registerCallSettings<K extends keyof StoredSettings>(name: K, settings: CallSettings<Exclude<StoredSettings[K], undefined>>): void {
+  registry.set(name, settings as CallSettings<unknown>);
+}
+
+function mergeFields(earlier: unknown, next: unknown): unknown {
+  return { ...(earlier as object | undefined), ...(next as object) };
+}
 
 type WithSettings = CallOptions & { readonly [RESILIENCE_CALL_OPTIONS]?: StoredSettings };
 
@@ -47,28 +64,21 @@ type WithSettings = CallOptions & { readonly [RESILIENCE_CALL_OPTIONS]?: StoredS
  * ```
  */
 export function withResilience(callOptions: CallOptions | undefined, settings: ResilienceCallOptions): CallOptions {
-  objectOption<ResilienceCallOptions>('withResilience', settings, CONCERNS);
+  if (settings !== undefined && !isPlainObject(settings)) {
+    throw new TypeError(`withResilience must be an object; got ${describeValue(settings)}`);
+  }
   const previous = (callOptions as WithSettings | undefined)?.[RESILIENCE_CALL_OPTIONS];
-  const merged: { -readonly [K in keyof StoredSettings]: StoredSettings[K] } = { ...previous };
-  if (settings.deadline !== undefined) {
-    merged.deadline = { ...previous?.deadline, ...validateDeadlineOverrides('withResilience: deadline', settings.deadline) };
+  const merged: Record<string, unknown> = { ...previous };
+  for (const [name, value] of Object.entries(settings ?? {})) {
+    const concern = registry.get(name);
+    if (concern === undefined) {
+      throw new TypeError(`withResilience: unknown option "${name}"; allowed: ${Array.from(registry.keys()).join(', ')}`);
+    }
+    if (value === undefined) continue;
+    const valid = concern.validate(`withResilience: ${name}`, value);
+    merged[name] = (concern.merge ?? mergeFields)(previous?.[name as keyof StoredSettings], valid);
   }
-  if (settings.retry === false) {
-    merged.retry = false;
-  } else if (settings.retry !== undefined) {
-    const earlier = previous?.retry === false ? undefined : previous?.retry;
-    merged.retry = { ...earlier, ...validateRetryOverrides('withResilience: retry', settings.retry) };
-  }
-  if (settings.hedging === false) {
-    merged.hedging = false;
-  } else if (settings.hedging !== undefined) {
-    const earlier = previous?.hedging === false ? undefined : previous?.hedging;
-    merged.hedging = { ...earlier, ...validateHedgingOverrides('withResilience: hedging', settings.hedging) };
-  }
-  if (settings.criticality !== undefined) {
-    merged.criticality = enumOption('withResilience: criticality', settings.criticality, 'default', CRITICALITIES);
-  }
-  const out: WithSettings = { ...callOptions, [RESILIENCE_CALL_OPTIONS]: Object.freeze(merged) };
+  const out: WithSettings = { ...callOptions, [RESILIENCE_CALL_OPTIONS]: Object.freeze(merged) as StoredSettings };
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { registerCallSettings } from '../options/call-options';
 import { booleanOption, enumOption, integerOption, keysOf, numberOption, objectOption, timeoutOption } from '../internal/validate';
 import { JITTER_MODES, type JitterMode } from './backoff';
 
@@ -82,6 +83,12 @@ export function validateRetryOverrides(prefix: string, value: unknown, extraKeys
   if (raw.idempotent !== undefined) out.idempotent = booleanOption(`${prefix}.idempotent`, raw.idempotent, false);
   return out;
 }
+
+// Per call: overrides, or false for no retries (a later false wins; later overrides replace an earlier false).
+registerCallSettings('retry', {
+  validate: (where, value) => (value === false ? false : validateRetryOverrides(where, value)),
+  merge: (earlier, next) => (next === false ? false : { ...(earlier === false ? undefined : earlier), ...next }),
+});
 
 /** Checks rules that span fields, once layers are merged. */
 export function checkPolicy(where: string, policy: RetryPolicy): RetryPolicy {
