@@ -39,11 +39,6 @@ export function isValidTraceId(value: unknown): value is string {
   return typeof value === 'string' && value.length === 32 && isLowerHex(value, 0, 32) && !isAllZeros(value, 0, 32);
 }
 
-/** True for 16 lowercase hex characters that are not all zero. */
-export function isValidSpanId(value: unknown): value is string {
-  return typeof value === 'string' && value.length === 16 && isLowerHex(value, 0, 16) && !isAllZeros(value, 0, 16);
-}
-
 /** Longest `x-trace-id` value even looked at; longer values are dropped unread. */
 export const MAX_TRACE_TOKEN_LENGTH = 64;
 const HEX32 = /^[0-9a-fA-F]{32}$/;
